@@ -1,0 +1,107 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Structures shared by the files of the chrmem driver.
+ *
+ * main.c    module load/unload, device creation
+ * params.c  module parameters: parsing and validation
+ * buffer.c  the reserved-page buffer behind each device
+ * fops.c    open/release/read/write/llseek/ioctl
+ * mmap.c    mmap() and the VMA operations
+ * sysfs.c   per-device sysfs attributes
+ */
+#ifndef CHRMEM_INTERNAL_H
+#define CHRMEM_INTERNAL_H
+
+#include <linux/atomic.h>
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/mutex.h>
+#include <linux/sizes.h>
+#include <linux/types.h>
+
+#include "uapi/chrmem.h"
+
+#define CHRMEM_VERSION		"0.1.0"
+#define CHRMEM_MAX_DEVICES	16
+#define CHRMEM_MAX_SIZE		SZ_1G	/* per device; documented in chrmem(4) */
+#define CHRMEM_PATTERN_MAX	64	/* bytes, without the terminating NUL */
+
+/* The module parameters, validated once at load and read-only after it. */
+struct chrmem_config {
+	unsigned int devices;
+	u64 sizes[CHRMEM_MAX_DEVICES];	/* bytes, whole pages */
+	char pattern[CHRMEM_PATTERN_MAX + 1];
+	size_t pattern_len;
+};
+
+/*
+ * struct chrmem_buffer - the memory behind one device
+ *
+ * Pages come from the page allocator in blocks as large as it will give
+ * (up to MAX_PAGE_ORDER), split into independent order-0 pages so that
+ * each one can be handed to the MM on its own, and marked reserved while
+ * the driver owns them. @pages lists them in buffer order; physically
+ * contiguous runs of it are the "chunks" reported to user space.
+ */
+struct chrmem_buffer {
+	struct page **pages;
+	unsigned long nr_pages;
+	unsigned int nr_chunks;
+};
+
+struct chrmem_dev {
+	struct device dev;
+	struct cdev cdev;
+	unsigned int index;
+	u64 size;			/* bytes; nr_pages << PAGE_SHIFT */
+	struct chrmem_buffer buf;
+	const struct chrmem_config *config;
+
+	/*
+	 * Serialises the operations on the whole buffer (CLEAR, RESET)
+	 * against each other, so that a RESET never leaves a half-cleared
+	 * pattern behind. read() and write() do not take it: like accesses
+	 * through a mapping, they race with other writers by design.
+	 */
+	struct mutex lock;
+	u32 cache_mode;			/* CHRMEM_CACHE_* */
+	u32 map_mode;			/* CHRMEM_MAP_* */
+
+	atomic_t mappings;		/* live VMAs */
+	atomic_t opens;			/* open files */
+	atomic64_t bytes_read;
+	atomic64_t bytes_written;
+};
+
+static inline struct chrmem_dev *to_chrmem_dev(struct device *dev)
+{
+	return container_of(dev, struct chrmem_dev, dev);
+}
+
+/* params.c */
+int chrmem_config_load(struct chrmem_config *config);
+const char *chrmem_cache_mode_name(u32 mode);
+const char *chrmem_map_mode_name(u32 mode);
+
+/* buffer.c */
+int chrmem_buffer_alloc(struct chrmem_buffer *buf, u64 size);
+void chrmem_buffer_free(struct chrmem_buffer *buf);
+unsigned long chrmem_buffer_run(const struct chrmem_buffer *buf,
+				unsigned long first, unsigned long end);
+size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
+			       size_t count, struct iov_iter *iter);
+void chrmem_dev_put_pattern(struct chrmem_dev *dev);
+void chrmem_dev_clear(struct chrmem_dev *dev);
+void chrmem_dev_reset(struct chrmem_dev *dev);
+
+/* fops.c */
+extern const struct file_operations chrmem_fops;
+
+/* mmap.c */
+int chrmem_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* sysfs.c */
+extern const struct attribute_group *chrmem_groups[];
+
+#endif /* CHRMEM_INTERNAL_H */

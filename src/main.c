@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * chrmem - character devices that give user space direct access to
+ * reserved-page kernel buffers: mmap(), read()/write(), and ioctls to
+ * clear, reset and report status.
+ *
+ * This file creates the devices at load and removes them at unload.
+ *
+ * Lifetime: every open file holds a reference on the module (fops.owner)
+ * and every mapping holds its file, so the module cannot be unloaded, and
+ * the devices cannot go away, while anything can still reach a buffer.
+ */
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+#include "internal.h"
+
+static struct class chrmem_class = {
+	.name		= "chrmem",
+	.dev_groups	= chrmem_groups,
+};
+
+static struct chrmem_config chrmem_config;
+static dev_t chrmem_first_devt;
+static struct chrmem_dev *chrmem_devs[CHRMEM_MAX_DEVICES];
+
+/* Called when the last reference to the device is dropped. */
+static void chrmem_dev_release(struct device *d)
+{
+	struct chrmem_dev *dev = to_chrmem_dev(d);
+
+	chrmem_buffer_free(&dev->buf);
+	kfree(dev);
+}
+
+static struct chrmem_dev *chrmem_dev_alloc(unsigned int index)
+{
+	struct chrmem_dev *dev;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return NULL;
+	dev->index = index;
+	dev->size = chrmem_config.sizes[index];
+	dev->config = &chrmem_config;
+	dev->cache_mode = CHRMEM_CACHE_CACHED;
+	dev->map_mode = CHRMEM_MAP_REMAP;
+	mutex_init(&dev->lock);
+	return dev;
+}
+
+static struct chrmem_dev *chrmem_dev_create(unsigned int index)
+{
+	struct chrmem_dev *dev;
+	int ret;
+
+	dev = chrmem_dev_alloc(index);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	ret = chrmem_buffer_alloc(&dev->buf, dev->size);
+	if (ret) {
+		pr_err("chrmem%u: cannot allocate %llu bytes\n",
+		       index, dev->size);
+		goto err_free_dev;
+	}
+	chrmem_dev_put_pattern(dev);
+
+	/* From here on, put_device() frees the buffer and dev. */
+	device_initialize(&dev->dev);
+	dev->dev.class = &chrmem_class;
+	dev->dev.devt = MKDEV(MAJOR(chrmem_first_devt), index);
+	dev->dev.release = chrmem_dev_release;
+	ret = dev_set_name(&dev->dev, "chrmem%u", index);
+	if (ret)
+		goto err_put_device;
+
+	cdev_init(&dev->cdev, &chrmem_fops);
+	dev->cdev.owner = THIS_MODULE;
+	ret = cdev_device_add(&dev->cdev, &dev->dev);
+	if (ret)
+		goto err_put_device;
+	return dev;
+
+err_put_device:
+	put_device(&dev->dev);
+	return ERR_PTR(ret);
+err_free_dev:
+	kfree(dev);
+	return ERR_PTR(ret);
+}
+
+static void chrmem_dev_destroy(struct chrmem_dev *dev)
+{
+	cdev_device_del(&dev->cdev, &dev->dev);
+	put_device(&dev->dev);
+}
+
+static void chrmem_destroy_devices(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(chrmem_devs); i++) {
+		if (chrmem_devs[i])
+			chrmem_dev_destroy(chrmem_devs[i]);
+		chrmem_devs[i] = NULL;
+	}
+}
+
+static int chrmem_create_devices(void)
+{
+	struct chrmem_dev *dev;
+	unsigned int i;
+
+	for (i = 0; i < chrmem_config.devices; i++) {
+		dev = chrmem_dev_create(i);
+		if (IS_ERR(dev))
+			return PTR_ERR(dev);
+		chrmem_devs[i] = dev;
+	}
+	return 0;
+}
+
+static int __init chrmem_init(void)
+{
+	int ret;
+
+	ret = chrmem_config_load(&chrmem_config);
+	if (ret)
+		return ret;
+
+	ret = alloc_chrdev_region(&chrmem_first_devt, 0, chrmem_config.devices,
+				  "chrmem");
+	if (ret)
+		return ret;
+	ret = class_register(&chrmem_class);
+	if (ret)
+		goto err_unregister_chrdev_region;
+	ret = chrmem_create_devices();
+	if (ret)
+		goto err_destroy_devices;
+	return 0;
+
+err_destroy_devices:
+	chrmem_destroy_devices();
+	class_unregister(&chrmem_class);
+err_unregister_chrdev_region:
+	unregister_chrdev_region(chrmem_first_devt, chrmem_config.devices);
+	return ret;
+}
+
+static void __exit chrmem_exit(void)
+{
+	chrmem_destroy_devices();
+	class_unregister(&chrmem_class);
+	unregister_chrdev_region(chrmem_first_devt, chrmem_config.devices);
+}
+
+module_init(chrmem_init);
+module_exit(chrmem_exit);
+
+MODULE_DESCRIPTION("Character devices backed by reserved-page kernel buffers");
+MODULE_AUTHOR("The chrmem developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(CHRMEM_VERSION);

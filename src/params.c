@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module parameters of chrmem.
+ *
+ * Every parameter is declared as text and parsed here at load, so that a
+ * bad value fails the load with -EINVAL and exactly one message of ours
+ * that names the parameter, the value and what is allowed, instead of the
+ * generic line of the kernel's parameter parser.
+ */
+#include <linux/ctype.h>
+#include <linux/kernel.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "internal.h"
+
+static char *devices_param = "1";
+module_param_named(devices, devices_param, charp, 0444);
+MODULE_PARM_DESC(devices, "Number of devices /dev/chrmemN, 1..16 (default 1)");
+
+static char *size_param = "1M";
+module_param_named(size, size_param, charp, 0444);
+MODULE_PARM_DESC(size,
+		 "Bytes per device, 1..1G, K/M/G suffixes, rounded up to whole pages; one value for all devices or a comma-separated list with one per device (default 1M)");
+
+static char *pattern_param = "";
+module_param_named(pattern, pattern_param, charp, 0444);
+MODULE_PARM_DESC(pattern,
+		 "Text of at most 64 bytes written at offset 0 at load and on RESET; the rest of the buffer is zero (default empty)");
+
+static const char * const cache_mode_names[] = {
+	[CHRMEM_CACHE_CACHED]	= "cached",
+	[CHRMEM_CACHE_UNCACHED]	= "uncached",
+	[CHRMEM_CACHE_WC]	= "wc",
+};
+
+static const char * const map_mode_names[] = {
+	[CHRMEM_MAP_REMAP]	= "remap",
+	[CHRMEM_MAP_FAULT]	= "fault",
+};
+
+const char *chrmem_cache_mode_name(u32 mode)
+{
+	return mode < ARRAY_SIZE(cache_mode_names) ? cache_mode_names[mode] : "?";
+}
+
+const char *chrmem_map_mode_name(u32 mode)
+{
+	return mode < ARRAY_SIZE(map_mode_names) ? map_mode_names[mode] : "?";
+}
+
+static int parse_devices(const char *text, unsigned int *devices)
+{
+	if (kstrtouint(text, 10, devices) ||
+	    *devices < 1 || *devices > CHRMEM_MAX_DEVICES) {
+		pr_err("devices: invalid value '%s' (allowed: 1..%u)\n",
+		       text, CHRMEM_MAX_DEVICES);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * One size: decimal or 0x-prefixed hexadecimal, optionally followed by
+ * K, M or G (powers of 1024). No octal: "010" is ten, as people expect.
+ */
+static int parse_one_size(const char *text, u64 *bytes)
+{
+	char number[24];
+	size_t len = strlen(text);
+	unsigned int shift = 0;
+	u64 value;
+
+	if (len) {
+		switch (tolower(text[len - 1])) {
+		case 'k':
+			shift = 10;
+			break;
+		case 'm':
+			shift = 20;
+			break;
+		case 'g':
+			shift = 30;
+			break;
+		}
+	}
+	if (shift)
+		len--;
+	if (!len || len >= sizeof(number))
+		return -EINVAL;
+	memcpy(number, text, len);
+	number[len] = '\0';
+
+	if (kstrtou64(number, strncasecmp(number, "0x", 2) ? 10 : 16, &value))
+		return -EINVAL;
+	if (check_shl_overflow(value, shift, bytes))
+		return -EINVAL;
+	if (*bytes < 1 || *bytes > CHRMEM_MAX_SIZE)
+		return -EINVAL;
+	*bytes = PAGE_ALIGN(*bytes);
+	return 0;
+}
+
+/* Splits the comma-separated list; its length must be 1 or @devices. */
+static int parse_size_list(char *list, struct chrmem_config *config)
+{
+	unsigned int count = 0, i;
+	char *item;
+
+	while ((item = strsep(&list, ",")) != NULL) {
+		if (count == CHRMEM_MAX_DEVICES ||
+		    parse_one_size(item, &config->sizes[count]))
+			return -EINVAL;
+		count++;
+	}
+	if (count != 1 && count != config->devices)
+		return -EINVAL;
+	for (i = count; i < config->devices; i++)
+		config->sizes[i] = config->sizes[0];
+	return 0;
+}
+
+static int parse_sizes(const char *text, struct chrmem_config *config)
+{
+	char *list;
+	int ret;
+
+	list = kstrdup(text, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	ret = parse_size_list(list, config);
+	kfree(list);
+	if (ret == -EINVAL)
+		pr_err("size: invalid value '%s' (allowed: 1..1G with optional K/M/G suffix, one value or %u comma-separated values)\n",
+		       text, config->devices);
+	return ret;
+}
+
+static int parse_pattern(const char *text, struct chrmem_config *config)
+{
+	size_t len = strlen(text);
+
+	if (len > CHRMEM_PATTERN_MAX) {
+		pr_err("pattern: invalid value '%.*s...' (%zu bytes; allowed: at most %u bytes)\n",
+		       CHRMEM_PATTERN_MAX, text, len, CHRMEM_PATTERN_MAX);
+		return -EINVAL;
+	}
+	memcpy(config->pattern, text, len + 1);
+	config->pattern_len = len;
+	return 0;
+}
+
+/**
+ * chrmem_config_load() - validate the module parameters
+ * @config: filled in on success
+ *
+ * Return: 0, -EINVAL after logging which parameter is wrong, or -ENOMEM.
+ */
+int chrmem_config_load(struct chrmem_config *config)
+{
+	int ret;
+
+	ret = parse_devices(devices_param, &config->devices);
+	if (ret)
+		return ret;
+	ret = parse_sizes(size_param, config);
+	if (ret)
+		return ret;
+	return parse_pattern(pattern_param, config);
+}

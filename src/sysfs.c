@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Attributes of /sys/class/chrmem/chrmemN.
+ *
+ * They belong to the class (dev_groups), so they exist before the uevent
+ * that udev reacts to.
+ */
+#include <linux/device.h>
+#include <linux/sysfs.h>
+
+#include "internal.h"
+
+static ssize_t size_show(struct device *d, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", to_chrmem_dev(d)->size);
+}
+static DEVICE_ATTR_RO(size);
+
+static ssize_t chunks_show(struct device *d, struct device_attribute *attr,
+			   char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_chrmem_dev(d)->buf.nr_chunks);
+}
+static DEVICE_ATTR_RO(chunks);
+
+static ssize_t cache_mode_show(struct device *d,
+			       struct device_attribute *attr, char *buf)
+{
+	u32 mode = READ_ONCE(to_chrmem_dev(d)->cache_mode);
+
+	return sysfs_emit(buf, "%s\n", chrmem_cache_mode_name(mode));
+}
+static DEVICE_ATTR_RO(cache_mode);
+
+static ssize_t map_mode_show(struct device *d, struct device_attribute *attr,
+			     char *buf)
+{
+	u32 mode = to_chrmem_dev(d)->map_mode;
+
+	return sysfs_emit(buf, "%s\n", chrmem_map_mode_name(mode));
+}
+static DEVICE_ATTR_RO(map_mode);
+
+static ssize_t mappings_show(struct device *d, struct device_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&to_chrmem_dev(d)->mappings));
+}
+static DEVICE_ATTR_RO(mappings);
+
+static ssize_t opens_show(struct device *d, struct device_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%d\n", atomic_read(&to_chrmem_dev(d)->opens));
+}
+static DEVICE_ATTR_RO(opens);
+
+static ssize_t bytes_read_show(struct device *d,
+			       struct device_attribute *attr, char *buf)
+{
+	s64 bytes = atomic64_read(&to_chrmem_dev(d)->bytes_read);
+
+	return sysfs_emit(buf, "%lld\n", bytes);
+}
+static DEVICE_ATTR_RO(bytes_read);
+
+static ssize_t bytes_written_show(struct device *d,
+				  struct device_attribute *attr, char *buf)
+{
+	s64 bytes = atomic64_read(&to_chrmem_dev(d)->bytes_written);
+
+	return sysfs_emit(buf, "%lld\n", bytes);
+}
+static DEVICE_ATTR_RO(bytes_written);
+
+static struct attribute *chrmem_attrs[] = {
+	&dev_attr_size.attr,
+	&dev_attr_chunks.attr,
+	&dev_attr_cache_mode.attr,
+	&dev_attr_map_mode.attr,
+	&dev_attr_mappings.attr,
+	&dev_attr_opens.attr,
+	&dev_attr_bytes_read.attr,
+	&dev_attr_bytes_written.attr,
+	NULL,
+};
+
+static const struct attribute_group chrmem_group = {
+	.attrs = chrmem_attrs,
+};
+
+const struct attribute_group *chrmem_groups[] = {
+	&chrmem_group,
+	NULL,
+};

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * chrmem: user-space interface of the chrmem character devices.
+ *
+ * This header is self-contained: it needs only <linux/ioctl.h> and
+ * <linux/types.h>, which every Linux C library provides, so programs build
+ * against it without a kernel tree.
+ *
+ * Every structure uses fixed-width types, no pointers and explicit padding,
+ * so that 32-bit and 64-bit processes see the same layout and the driver
+ * needs no compat translation.
+ */
+#ifndef _UAPI_LINUX_CHRMEM_H
+#define _UAPI_LINUX_CHRMEM_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+/* Memory types for mappings of a device (sysfs "cache_mode"). */
+#define CHRMEM_CACHE_CACHED	0	/* write-back, the default */
+#define CHRMEM_CACHE_UNCACHED	1	/* uncached (UC- on x86) */
+#define CHRMEM_CACHE_WC		2	/* write-combining */
+
+/* How mmap() fills in the page tables (sysfs "map_mode"). */
+#define CHRMEM_MAP_REMAP	0	/* whole area at mmap() time */
+#define CHRMEM_MAP_FAULT	1	/* page by page, on first touch */
+
+/**
+ * struct chrmem_info - what CHRMEM_IOC_GET_INFO reports about a device
+ * @struct_size:   out: number of bytes of this structure the driver filled
+ *                 in; fields beyond it are unknown to the running driver and
+ *                 are zeroed
+ * @index:         device number N of /dev/chrmemN
+ * @size:          buffer size in bytes (a whole number of pages)
+ * @cache_mode:    CHRMEM_CACHE_* used for new mappings
+ * @map_mode:      CHRMEM_MAP_*
+ * @mappings:      live user mappings (VMAs) of the buffer
+ * @opens:         open files of the device
+ * @bytes_read:    bytes returned by read() since load or the last RESET
+ * @bytes_written: bytes accepted by write() since load or the last RESET
+ * @chunks:        number of physically contiguous pieces of the buffer
+ * @reserved:      zero
+ *
+ * The structure may grow at its end in later versions. Its size is part of
+ * the ioctl number; the driver accepts any size from CHRMEM_INFO_SIZE_VER0
+ * up, fills in what both sides know and zeroes the rest, so old binaries
+ * keep working on new drivers and new binaries on old drivers.
+ */
+struct chrmem_info {
+	__u32 struct_size;
+	__u32 index;
+	__u64 size;
+	__u32 cache_mode;
+	__u32 map_mode;
+	__u32 mappings;
+	__u32 opens;
+	__u64 bytes_read;
+	__u64 bytes_written;
+	__u32 chunks;
+	__u32 reserved;
+};
+
+#define CHRMEM_INFO_SIZE_VER0	56	/* sizeof(struct chrmem_info) in v1 */
+
+/*
+ * ioctl numbers. 0xC7 is free in
+ * Documentation/userspace-api/ioctl/ioctl-number.rst.
+ */
+#define CHRMEM_IOC_MAGIC	0xC7
+
+/* Zero the whole buffer. */
+#define CHRMEM_IOC_CLEAR	_IO(CHRMEM_IOC_MAGIC, 0x00)
+/* Restore the load-time content and zero the statistics counters. */
+#define CHRMEM_IOC_RESET	_IO(CHRMEM_IOC_MAGIC, 0x01)
+/* Fill in a struct chrmem_info. */
+#define CHRMEM_IOC_GET_INFO	_IOR(CHRMEM_IOC_MAGIC, 0x02, struct chrmem_info)
+/* Set the CHRMEM_CACHE_* of new mappings; EBUSY while mapped. */
+#define CHRMEM_IOC_SET_CACHE_MODE _IOW(CHRMEM_IOC_MAGIC, 0x03, __u32)
+
+/*
+ * The memdev tutorials this driver grew from call ioctl(fd, 0) and
+ * ioctl(fd, 1); the driver accepts those bare numbers as aliases of
+ * CHRMEM_IOC_CLEAR and CHRMEM_IOC_RESET. New code should not use them.
+ */
+#define CHRMEM_IOC_LEGACY_CLEAR	0
+#define CHRMEM_IOC_LEGACY_RESET	1
+
+#endif /* _UAPI_LINUX_CHRMEM_H */
