@@ -13,6 +13,7 @@
 #include <linux/gfp.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/pfn.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
@@ -177,7 +178,41 @@ size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
 			break;
 		cond_resched();
 	}
+	if (iov_iter_rw(iter) == WRITE)
+		wmb();	/* drain write-combining buffers: see memtype.c */
 	return done;
+}
+
+/**
+ * chrmem_buffer_describe_chunks() - the physical layout, as text
+ * @buf: the buffer
+ * @len: set to the length of the text
+ *
+ * One line per physically contiguous chunk: its offset in the buffer, its
+ * size and its physical address, in hexadecimal.
+ *
+ * Return: the text, to be freed with kvfree(), or NULL.
+ */
+char *chrmem_buffer_describe_chunks(const struct chrmem_buffer *buf,
+				    size_t *len)
+{
+	const size_t line_max = sizeof("0x0123456789abcdef ") * 3;
+	size_t size = buf->nr_chunks * line_max + 1;
+	unsigned long first, run;
+	char *text;
+
+	text = kvmalloc(size, GFP_KERNEL);
+	if (!text)
+		return NULL;
+	*len = 0;
+	for (first = 0; first < buf->nr_pages; first += run) {
+		run = chrmem_buffer_run(buf, first, buf->nr_pages);
+		*len += scnprintf(text + *len, size - *len, "%#llx %#llx %#llx\n",
+				  (u64)first << PAGE_SHIFT,
+				  (u64)run << PAGE_SHIFT,
+				  (u64)PFN_PHYS(page_to_pfn(buf->pages[first])));
+	}
+	return text;
 }
 
 static void chrmem_buffer_zero(struct chrmem_buffer *buf)
@@ -195,6 +230,7 @@ void chrmem_dev_clear(struct chrmem_dev *dev)
 {
 	mutex_lock(&dev->lock);
 	chrmem_buffer_zero(&dev->buf);
+	wmb();	/* drain write-combining buffers: see memtype.c */
 	mutex_unlock(&dev->lock);
 }
 
@@ -219,6 +255,7 @@ void chrmem_dev_reset(struct chrmem_dev *dev)
 	mutex_lock(&dev->lock);
 	chrmem_buffer_zero(&dev->buf);
 	chrmem_dev_put_pattern(dev);
+	wmb();	/* drain write-combining buffers: see memtype.c */
 	atomic64_set(&dev->bytes_read, 0);
 	atomic64_set(&dev->bytes_written, 0);
 	mutex_unlock(&dev->lock);

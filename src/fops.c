@@ -119,6 +119,17 @@ static bool chrmem_is_get_info(unsigned int cmd)
 	       _IOC_DIR(cmd) == _IOC_READ;
 }
 
+static long chrmem_ioctl_set_cache_mode(struct chrmem_dev *dev,
+					u32 __user *umode)
+{
+	u32 mode;
+
+	if (get_user(mode, umode))
+		return -EFAULT;
+	return chrmem_dev_set_cache_mode(dev, mode);
+}
+
+/* Commands that change the device need a file opened for writing. */
 static long chrmem_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
@@ -138,6 +149,10 @@ static long chrmem_ioctl(struct file *file, unsigned int cmd,
 			return -EBADF;
 		chrmem_dev_reset(dev);
 		return 0;
+	case CHRMEM_IOC_SET_CACHE_MODE:
+		if (!writable)
+			return -EBADF;
+		return chrmem_ioctl_set_cache_mode(dev, (u32 __user *)arg);
 	}
 	if (chrmem_is_get_info(cmd))
 		return chrmem_ioctl_get_info(dev, (void __user *)arg,
@@ -153,6 +168,7 @@ const struct file_operations chrmem_fops = {
 	.write_iter	= chrmem_write_iter,
 	.llseek		= chrmem_llseek,
 	.mmap		= chrmem_mmap,
+	.fsync		= noop_fsync,	/* msync(MS_SYNC): always in memory */
 	.unlocked_ioctl	= chrmem_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 };

@@ -5,6 +5,7 @@
  * main.c    module load/unload, device creation
  * params.c  module parameters: parsing and validation
  * buffer.c  the reserved-page buffer behind each device
+ * memtype.c memory types (cached, uncached, wc) of a buffer
  * fops.c    open/release/read/write/llseek/ioctl
  * mmap.c    mmap() and the VMA operations
  * sysfs.c   per-device sysfs attributes
@@ -16,6 +17,7 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/mm_types.h>
 #include <linux/mutex.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
@@ -33,6 +35,8 @@ struct chrmem_config {
 	u64 sizes[CHRMEM_MAX_DEVICES];	/* bytes, whole pages */
 	char pattern[CHRMEM_PATTERN_MAX + 1];
 	size_t pattern_len;
+	u32 cache_mode;			/* CHRMEM_CACHE_* */
+	u32 map_mode;			/* CHRMEM_MAP_* */
 };
 
 /*
@@ -58,15 +62,21 @@ struct chrmem_dev {
 	struct chrmem_buffer buf;
 	const struct chrmem_config *config;
 
+	u32 map_mode;			/* CHRMEM_MAP_*, fixed at load */
+
 	/*
-	 * Serialises the operations on the whole buffer (CLEAR, RESET)
-	 * against each other, so that a RESET never leaves a half-cleared
+	 * Protects cache_mode and mem_type, and makes "no live mapping"
+	 * stable while the memory type changes: mmap() counts its new
+	 * mapping under it. Also serialises the operations on the whole
+	 * buffer (CLEAR, RESET), so that a RESET never leaves a half-cleared
 	 * pattern behind. read() and write() do not take it: like accesses
 	 * through a mapping, they race with other writers by design.
+	 * Taken inside mmap_lock (mmap() is called with it held), so nothing
+	 * under it may touch user memory.
 	 */
 	struct mutex lock;
-	u32 cache_mode;			/* CHRMEM_CACHE_* */
-	u32 map_mode;			/* CHRMEM_MAP_* */
+	u32 cache_mode;			/* CHRMEM_CACHE_* of new mappings */
+	u32 mem_type;			/* CHRMEM_CACHE_* the buffer has now */
 
 	atomic_t mappings;		/* live VMAs */
 	atomic_t opens;			/* open files */
@@ -83,6 +93,7 @@ static inline struct chrmem_dev *to_chrmem_dev(struct device *dev)
 int chrmem_config_load(struct chrmem_config *config);
 const char *chrmem_cache_mode_name(u32 mode);
 const char *chrmem_map_mode_name(u32 mode);
+int chrmem_cache_mode_parse(const char *text);
 
 /* buffer.c */
 int chrmem_buffer_alloc(struct chrmem_buffer *buf, u64 size);
@@ -91,9 +102,17 @@ unsigned long chrmem_buffer_run(const struct chrmem_buffer *buf,
 				unsigned long first, unsigned long end);
 size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
 			       size_t count, struct iov_iter *iter);
+char *chrmem_buffer_describe_chunks(const struct chrmem_buffer *buf,
+				    size_t *len);
 void chrmem_dev_put_pattern(struct chrmem_dev *dev);
 void chrmem_dev_clear(struct chrmem_dev *dev);
 void chrmem_dev_reset(struct chrmem_dev *dev);
+
+/* memtype.c */
+int chrmem_buffer_set_memtype(struct chrmem_buffer *buf, u32 from, u32 to);
+pgprot_t chrmem_memtype_pgprot(pgprot_t prot, u32 mode);
+int chrmem_dev_claim_memtype(struct chrmem_dev *dev, u32 mode);
+int chrmem_dev_set_cache_mode(struct chrmem_dev *dev, u32 mode);
 
 /* fops.c */
 extern const struct file_operations chrmem_fops;

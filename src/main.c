@@ -32,7 +32,12 @@ static void chrmem_dev_release(struct device *d)
 {
 	struct chrmem_dev *dev = to_chrmem_dev(d);
 
-	chrmem_buffer_free(&dev->buf);
+	/* Pages go back to the allocator write-back, or not at all. */
+	if (chrmem_buffer_set_memtype(&dev->buf, dev->mem_type,
+				      CHRMEM_CACHE_CACHED))
+		dev_err(d, "cannot make the buffer write-back again; leaking it\n");
+	else
+		chrmem_buffer_free(&dev->buf);
 	kfree(dev);
 }
 
@@ -46,8 +51,9 @@ static struct chrmem_dev *chrmem_dev_alloc(unsigned int index)
 	dev->index = index;
 	dev->size = chrmem_config.sizes[index];
 	dev->config = &chrmem_config;
-	dev->cache_mode = CHRMEM_CACHE_CACHED;
-	dev->map_mode = CHRMEM_MAP_REMAP;
+	dev->cache_mode = chrmem_config.cache_mode;
+	dev->mem_type = CHRMEM_CACHE_CACHED;
+	dev->map_mode = chrmem_config.map_mode;
 	mutex_init(&dev->lock);
 	return dev;
 }
@@ -67,6 +73,14 @@ static struct chrmem_dev *chrmem_dev_create(unsigned int index)
 		goto err_free_dev;
 	}
 	chrmem_dev_put_pattern(dev);
+	ret = chrmem_buffer_set_memtype(&dev->buf, CHRMEM_CACHE_CACHED,
+					dev->cache_mode);
+	if (ret) {
+		pr_err("chrmem%u: cannot make the buffer %s: %d\n", index,
+		       chrmem_cache_mode_name(dev->cache_mode), ret);
+		goto err_free_buffer;
+	}
+	dev->mem_type = dev->cache_mode;
 
 	/* From here on, put_device() frees the buffer and dev. */
 	device_initialize(&dev->dev);
@@ -87,6 +101,8 @@ static struct chrmem_dev *chrmem_dev_create(unsigned int index)
 err_put_device:
 	put_device(&dev->dev);
 	return ERR_PTR(ret);
+err_free_buffer:
+	chrmem_buffer_free(&dev->buf);
 err_free_dev:
 	kfree(dev);
 	return ERR_PTR(ret);

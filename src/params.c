@@ -31,6 +31,16 @@ module_param_named(pattern, pattern_param, charp, 0444);
 MODULE_PARM_DESC(pattern,
 		 "Text of at most 64 bytes written at offset 0 at load and on RESET; the rest of the buffer is zero (default empty)");
 
+static char *cache_mode_param = "cached";
+module_param_named(cache_mode, cache_mode_param, charp, 0444);
+MODULE_PARM_DESC(cache_mode,
+		 "Memory type of new mappings: cached, uncached or wc (default cached); changeable per device in sysfs or by ioctl");
+
+static char *map_mode_param = "remap";
+module_param_named(map_mode, map_mode_param, charp, 0444);
+MODULE_PARM_DESC(map_mode,
+		 "How mmap() fills the page tables: remap (all at mmap time) or fault (page by page, on first touch; allows O_DIRECT into the mapping) (default remap)");
+
 static const char * const cache_mode_names[] = {
 	[CHRMEM_CACHE_CACHED]	= "cached",
 	[CHRMEM_CACHE_UNCACHED]	= "uncached",
@@ -50,6 +60,27 @@ const char *chrmem_cache_mode_name(u32 mode)
 const char *chrmem_map_mode_name(u32 mode)
 {
 	return mode < ARRAY_SIZE(map_mode_names) ? map_mode_names[mode] : "?";
+}
+
+/* Return: the CHRMEM_CACHE_* named @text (trailing newline allowed), or <0. */
+int chrmem_cache_mode_parse(const char *text)
+{
+	return sysfs_match_string(cache_mode_names, text);
+}
+
+static int parse_mode(const char *name, const char *text,
+		      const char * const *names, size_t count,
+		      const char *allowed, u32 *mode)
+{
+	int ret = __sysfs_match_string(names, count, text);
+
+	if (ret < 0) {
+		pr_err("%s: invalid value '%s' (allowed: %s)\n",
+		       name, text, allowed);
+		return -EINVAL;
+	}
+	*mode = ret;
+	return 0;
 }
 
 static int parse_devices(const char *text, unsigned int *devices)
@@ -169,5 +200,15 @@ int chrmem_config_load(struct chrmem_config *config)
 	ret = parse_sizes(size_param, config);
 	if (ret)
 		return ret;
-	return parse_pattern(pattern_param, config);
+	ret = parse_pattern(pattern_param, config);
+	if (ret)
+		return ret;
+	ret = parse_mode("cache_mode", cache_mode_param, cache_mode_names,
+			 ARRAY_SIZE(cache_mode_names), "cached, uncached, wc",
+			 &config->cache_mode);
+	if (ret)
+		return ret;
+	return parse_mode("map_mode", map_mode_param, map_mode_names,
+			  ARRAY_SIZE(map_mode_names), "remap, fault",
+			  &config->map_mode);
 }

@@ -6,6 +6,8 @@
  * that udev reacts to.
  */
 #include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
 #include <linux/sysfs.h>
 
 #include "internal.h"
@@ -31,7 +33,21 @@ static ssize_t cache_mode_show(struct device *d,
 
 	return sysfs_emit(buf, "%s\n", chrmem_cache_mode_name(mode));
 }
-static DEVICE_ATTR_RO(cache_mode);
+
+/* Root only (0644): EBUSY while the buffer is mapped. */
+static ssize_t cache_mode_store(struct device *d,
+				struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	int mode = chrmem_cache_mode_parse(buf);
+	int ret;
+
+	if (mode < 0)
+		return -EINVAL;
+	ret = chrmem_dev_set_cache_mode(to_chrmem_dev(d), mode);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(cache_mode);
 
 static ssize_t map_mode_show(struct device *d, struct device_attribute *attr,
 			     char *buf)
@@ -74,6 +90,35 @@ static ssize_t bytes_written_show(struct device *d,
 }
 static DEVICE_ATTR_RO(bytes_written);
 
+/*
+ * The physical layout, for DMA users: "offset size physical-address" per
+ * contiguous chunk. Root only (0400): physical addresses help attacks on
+ * the kernel, so they appear nowhere else. A binary attribute, because a
+ * large buffer can have more chunks than fit in one page of text.
+ */
+static ssize_t phys_addr_read(struct file *file, struct kobject *kobj,
+			      struct bin_attribute *attr, char *out,
+			      loff_t off, size_t count)
+{
+	struct chrmem_dev *dev = to_chrmem_dev(kobj_to_dev(kobj));
+	ssize_t ret;
+	size_t len;
+	char *text;
+
+	text = chrmem_buffer_describe_chunks(&dev->buf, &len);
+	if (!text)
+		return -ENOMEM;
+	ret = memory_read_from_buffer(out, count, &off, text, len);
+	kvfree(text);
+	return ret;
+}
+static BIN_ATTR_ADMIN_RO(phys_addr, 0);
+
+static struct bin_attribute *chrmem_bin_attrs[] = {
+	&bin_attr_phys_addr,
+	NULL,
+};
+
 static struct attribute *chrmem_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_chunks.attr,
@@ -88,6 +133,7 @@ static struct attribute *chrmem_attrs[] = {
 
 static const struct attribute_group chrmem_group = {
 	.attrs = chrmem_attrs,
+	.bin_attrs = chrmem_bin_attrs,
 };
 
 const struct attribute_group *chrmem_groups[] = {
