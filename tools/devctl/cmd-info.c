@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * devctl info: everything the driver reports about a device, including
+ * the physical layout of its buffer when the caller may read it (root).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devctl.h"
+#include "device.h"
+#include "print.h"
+
+/* One line of sysfs phys_addr: "offset size physical-address", in hex. */
+struct phys_chunk {
+	uint64_t offset;
+	uint64_t size;
+	uint64_t address;
+};
+
+static int parse_chunk(const char *line, struct phys_chunk *chunk)
+{
+	int end = 0;
+
+	if (sscanf(line, "%" SCNx64 " %" SCNx64 " %" SCNx64 " %n",
+		   &chunk->offset, &chunk->size, &chunk->address, &end) != 3 ||
+	    line[end] != '\0')
+		return -EPROTO;
+	return 0;
+}
+
+/* Reads the whole layout first, so that a bad line prints no half table. */
+static int read_phys_layout(const struct chrmem_device *dev,
+			    struct phys_chunk **chunks, size_t *count)
+{
+	char path[PATH_MAX], *line = NULL;
+	struct phys_chunk *grown;
+	size_t line_size = 0;
+	int err = 0;
+	FILE *f;
+
+	*chunks = NULL;
+	*count = 0;
+	snprintf(path, sizeof(path), "%s/phys_addr", dev->sysfs);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (!err && getline(&line, &line_size, f) >= 0) {
+		grown = realloc(*chunks, (*count + 1) * sizeof(**chunks));
+		if (!grown) {
+			err = -ENOMEM;
+			break;
+		}
+		*chunks = grown;
+		err = parse_chunk(line, &grown[(*count)++]);
+	}
+	if (!err && ferror(f))
+		err = -EIO;
+	free(line);
+	fclose(f);
+	if (err) {
+		free(*chunks);
+		*chunks = NULL;
+	}
+	return err;
+}
+
+/* Why there is no layout, in words for the text output. */
+static const char *layout_missing_reason(int err)
+{
+	switch (err) {
+	case -ENOENT:
+		return "not available (this driver has no phys_addr attribute)";
+	case -EACCES:
+	case -EPERM:
+		return "only root may read it";
+	case -EPROTO:
+		return "unreadable: unexpected content in phys_addr";
+	default:
+		return strerror(-err);
+	}
+}
+
+static void print_phys_layout(const struct chrmem_device *dev)
+{
+	struct phys_chunk *chunks;
+	size_t count, i;
+	int err;
+
+	err = dev->sysfs[0] ? read_phys_layout(dev, &chunks, &count) : -ENOENT;
+	if (err < 0) {
+		print_unknown(PRINT_JSON, "phys_layout", NULL);
+		print_text("  physical layout: %s\n", layout_missing_reason(err));
+		return;
+	}
+	open_json_array("phys_layout");
+	print_text("  physical layout:\n    %-18s %-18s %s\n", "OFFSET", "SIZE",
+		   "ADDRESS");
+	for (i = 0; i < count; i++) {
+		open_json_object(NULL);
+		print_hex(PRINT_ANY, "offset", "    %-18s ", chunks[i].offset);
+		print_hex(PRINT_ANY, "size", "%-18s ", chunks[i].size);
+		print_hex(PRINT_ANY, "address", "%s\n", chunks[i].address);
+		close_json_object();
+	}
+	close_json_array();
+	free(chunks);
+}
+
+static int info_one(struct chrmem_device *dev, void *arg)
+{
+	struct device_state st;
+	bool *first = arg;
+
+	if (device_query(dev, cmd_info.name, &st) < 0)
+		return EXIT_FAILURE;
+	if (!*first)
+		print_text("\n");
+	*first = false;
+	open_json_object(NULL);
+	print_string(PRINT_ANY, "name", "%s:\n", dev->name);
+	print_string(PRINT_ANY, "path", "  path:            %s\n", dev->path);
+	print_string(PRINT_ANY, "sysfs", "  sysfs:           %s\n", dev->sysfs);
+	print_u64(PRINT_ANY, "size", "  size:            %s bytes\n", st.size);
+	print_u64_if(st.have_chunks, PRINT_ANY, "chunks",
+		     "  chunks:          %s\n", st.chunks);
+	print_string(PRINT_ANY, "cache_mode", "  cache mode:      %s\n",
+		     st.cache_mode);
+	print_string(PRINT_ANY, "map_mode", "  map mode:        %s\n",
+		     st.map_mode);
+	print_u64(PRINT_ANY, "mappings", "  mappings:        %s\n", st.mappings);
+	print_u64(PRINT_ANY, "opens", "  open files:      %s\n", st.opens);
+	print_u64_if(st.have_bytes_read, PRINT_ANY, "bytes_read",
+		     "  bytes read:      %s\n", st.bytes_read);
+	print_u64_if(st.have_bytes_written, PRINT_ANY, "bytes_written",
+		     "  bytes written:   %s\n", st.bytes_written);
+	/* How much of struct chrmem_info the driver knows; 0: not opened. */
+	print_u64_if(st.info_size > 0, PRINT_ANY, "info_size",
+		     "  info size:       %s bytes\n", st.info_size);
+	print_phys_layout(dev);
+	close_json_object();
+	return EXIT_SUCCESS;
+}
+
+static int info_run(const struct devctl *ctx, int argc, char *argv[])
+{
+	bool first = true;
+	int status;
+
+	status = command_no_options(&cmd_info, argc, argv);
+	if (status >= 0)
+		return status;
+	output_open();
+	open_json_array("devices");
+	status = device_for_each(ctx->device, !ctx->device, cmd_info.name,
+				 info_one, &first);
+	close_json_array();
+	return status;
+}
+
+const struct command cmd_info = {
+	.name = "info",
+	.run = info_run,
+	.summary = "show everything the driver reports, physical layout for root",
+	.usage = "",
+};

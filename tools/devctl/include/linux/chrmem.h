@@ -1,0 +1,1 @@
+../../../../src/uapi/chrmem.h

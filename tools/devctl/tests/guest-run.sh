@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# guest-run.sh - run guest.sh in the tests/vm guest, once per module
+# configuration; "make guest-check" calls it after a static build.
+#
+#   GUEST_PARAMS='devices=2 size=64K'   one configuration instead of the list
+#   CHRMEM_MODULE=path/chrmem.ko         a prebuilt module (else tests/vm/run
+#                                        builds src/)
+#
+# Exits non-zero if any configuration fails; 77 (skipped) without the guest
+# harness.
+
+cd "$(dirname "$0")/.." || exit 1
+vm_run=../../tests/vm/run
+
+if [ ! -x "$vm_run" ]; then
+	echo "guest-run.sh: $vm_run not found: skipped" >&2
+	exit 77
+fi
+
+# One device with the tutorial's pattern; several devices of mixed sizes,
+# one larger than a 4 MiB chunk; the other cache and map modes.
+configurations='pattern="hello, user!"
+devices=3 size=8K,1M,5M pattern="chrmem"
+devices=2 size=64K,6M cache_mode=uncached map_mode=fault pattern="fault mode"'
+[ -n "$GUEST_PARAMS" ] && configurations=$GUEST_PARAMS
+
+status=0
+echo "$configurations" | while IFS= read -r params; do
+	echo "# guest: --params '$params'"
+	"$vm_run" ${CHRMEM_MODULE:+--module "$CHRMEM_MODULE"} \
+		--params "$params" --add devctl --add tests \
+		-- sh /extra/tests/guest.sh || exit 1
+done || status=1
+exit $status
