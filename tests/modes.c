@@ -1,0 +1,503 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * modes - cache modes (cached, uncached, wc) and map modes (remap, fault).
+ *
+ * Runs against whatever combination the module was loaded with (the
+ * guest runs it once per cache_mode x map_mode, on a one-chunk and on a
+ * multi-chunk buffer). The memory type of every mapping is proved from
+ * the page tables with the test-only chrmem_ptebits module, never from
+ * what the driver says about itself.
+ *
+ * Environment:
+ *	CHRMEM_PTEBITS_KO  the helper module (default
+ *	                   /chrmem/chrmem_ptebits.ko)
+ *	CHRMEM_DISK        a scratch block device of at least 256 KiB for the
+ *	                   O_DIRECT test, overwritten (default /dev/vda)
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "chrmem_test.h"
+#include "ptebits/ptebits.h"
+
+#define PTEBITS_DEV	"/dev/chrmem_ptebits"
+#define PTEBITS_KO	"/chrmem/chrmem_ptebits.ko"
+#define DISK_DEFAULT	"/dev/vda"
+#define DISK_SEED	19
+#define DIRECT_LEN	(256 * 1024)
+
+static const char *const cache_names[] = { "cached", "uncached", "wc" };
+
+/* ---- helpers ---------------------------------------------------------- */
+
+/* The PTE bits a mapping of memory type @mode must have, of PWT|PCD|PAT. */
+static unsigned int expected_bits(unsigned int mode)
+{
+	switch (mode) {
+	case CHRMEM_CACHE_UNCACHED:
+		return PTEBITS_PCD;	/* PAT index 2: UC- */
+	case CHRMEM_CACHE_WC:
+		return PTEBITS_PWT;	/* PAT index 1: WC */
+	default:
+		return 0;		/* PAT index 0: WB */
+	}
+}
+
+static int ptebits_open_(struct th_test *_metadata)
+{
+	const char *ko = getenv("CHRMEM_PTEBITS_KO");
+	int fd, kofd;
+
+	if (!path_exists(PTEBITS_DEV)) {
+		kofd = open(ko ? ko : PTEBITS_KO, O_RDONLY | O_CLOEXEC);
+		if (kofd < 0 && !th_strict())
+			SKIP("no chrmem_ptebits module: %s", strerror(errno));
+		ASSERT_OK(kofd);
+		if (syscall(SYS_finit_module, kofd, "", 0) && errno != EEXIST)
+			ASSERT_OK(-1);
+		close(kofd);
+	}
+	fd = open(PTEBITS_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_OK(fd);
+	return fd;
+}
+#define ptebits_open()	ptebits_open_(_metadata)
+
+/*
+ * Touches every page of [map, map + len) and checks that each is mapped
+ * by a present 4 KiB PTE with exactly the cache bits of @mode.
+ */
+static void check_pte_bits_(struct th_test *_metadata, volatile uint8_t *map,
+			    size_t len, unsigned int mode)
+{
+	unsigned int want = expected_bits(mode);
+	unsigned int mask = PTEBITS_PWT | PTEBITS_PCD | PTEBITS_PAT;
+	struct ptebits_query q;
+	size_t off, bad = 0;
+	int fd = ptebits_open();
+
+	for (off = 0; off < len; off += page_size()) {
+		(void)map[off];
+		q = (struct ptebits_query){ .addr = (uintptr_t)(map + off) };
+		ASSERT_OK(ioctl(fd, PTEBITS_IOC_QUERY, &q));
+		if (!(q.bits & PTEBITS_PRESENT) || (q.bits & PTEBITS_HUGE) ||
+		    (q.bits & mask) != want) {
+			if (!bad++)
+				TH_LOG("page at +%zu: bits 0x%x, want present, 4K, cache bits 0x%x (%s)",
+				       off, q.bits, want, cache_names[mode]);
+		}
+	}
+	close(fd);
+	EXPECT_EQ(0, bad);
+}
+#define check_pte_bits(map, len, mode) \
+	check_pte_bits_(_metadata, map, len, mode)
+
+static unsigned int sysfs_cache_mode_(struct th_test *_metadata, int idx)
+{
+	char text[32];
+	unsigned int i;
+
+	sysfs_str(idx, "cache_mode", text, sizeof(text));
+	for (i = 0; i < 3; i++)
+		if (!strcmp(text, cache_names[i]))
+			return i;
+	TH_LOG("sysfs cache_mode is '%s'", text);
+	ASSERT_TRUE(false);
+	return 0;
+}
+#define sysfs_cache_mode(idx)	sysfs_cache_mode_(_metadata, idx)
+
+static int set_cache_mode(int fd, uint32_t mode)
+{
+	return ioctl(fd, CHRMEM_IOC_SET_CACHE_MODE, &mode);
+}
+
+static char sysfs_attr_path[256];
+static const char *sysfs_attr(int idx, const char *attr)
+{
+	snprintf(sysfs_attr_path, sizeof(sysfs_attr_path), "%s/%s",
+		 sysfs_dir(idx), attr);
+	return sysfs_attr_path;
+}
+
+/* ---- fixture: the device, its size and its current cache mode -------- */
+
+FIXTURE(dev) {
+	int fd;
+	size_t size;
+	unsigned int mode;
+	struct chrmem_info info;
+};
+
+FIXTURE_SETUP(dev)
+{
+	self->fd = open_dev(dev_index(), O_RDWR | O_CLOEXEC);
+	get_info(self->fd, &self->info);
+	self->size = self->info.size;
+	self->mode = self->info.cache_mode;
+	ASSERT_LE(self->mode, CHRMEM_CACHE_WC);
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	/* Leave the device in the mode the module was loaded with. */
+	set_cache_mode(self->fd, self->mode);
+	close(self->fd);
+}
+
+/* ---- what the driver reports ----------------------------------------- */
+
+TEST_F(dev, reports_modes_in_sysfs_and_info)
+{
+	const char *want_cache = getenv("CHRMEM_CACHE_MODE");
+	const char *want_map = getenv("CHRMEM_MAP_MODE");
+	char text[32];
+
+	EXPECT_EQ(self->mode, sysfs_cache_mode(dev_index()));
+	sysfs_str(dev_index(), "map_mode", text, sizeof(text));
+	EXPECT_STREQ(self->info.map_mode == CHRMEM_MAP_FAULT ? "fault" : "remap",
+		     text);
+	if (want_cache)
+		EXPECT_STREQ(want_cache, cache_names[self->mode]);
+	if (want_map)
+		EXPECT_STREQ(want_map, text);
+}
+
+/* ---- the memory type is really in force ------------------------------ */
+
+TEST_F(dev, pte_bits_match_cache_mode_on_every_page)
+{
+	uint8_t *map = map_dev(self->fd, 0, self->size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED);
+
+	check_pte_bits(map, self->size, self->mode);
+	munmap(map, self->size);
+}
+
+TEST_F(dev, pte_bits_follow_every_mode_switch)
+{
+	unsigned int order[] = { CHRMEM_CACHE_UNCACHED, CHRMEM_CACHE_WC,
+				 CHRMEM_CACHE_CACHED, CHRMEM_CACHE_WC,
+				 CHRMEM_CACHE_UNCACHED, CHRMEM_CACHE_CACHED };
+	unsigned int i;
+	uint8_t *map;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		ASSERT_OK(set_cache_mode(self->fd, order[i]));
+		EXPECT_EQ(order[i], sysfs_cache_mode(dev_index()));
+		map = map_dev(self->fd, 0, self->size, PROT_READ | PROT_WRITE,
+			      MAP_SHARED);
+		/* Data written in one mode must survive the switch. */
+		if (i)
+			EXPECT_PATTERN(map, self->size, 0, i);
+		fill_pattern(map, self->size, 0, i + 1);
+		check_pte_bits(map, self->size, order[i]);
+		munmap(map, self->size);
+	}
+}
+
+TEST_F(dev, o_sync_maps_uncached)
+{
+	int sfd = open_dev(dev_index(), O_RDWR | O_SYNC | O_CLOEXEC);
+	uint8_t *map = map_dev(sfd, 0, self->size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED);
+
+	check_pte_bits(map, self->size, CHRMEM_CACHE_UNCACHED);
+	/* The device's own mode is unchanged. */
+	EXPECT_EQ(self->mode, sysfs_cache_mode(dev_index()));
+	munmap(map, self->size);
+	close(sfd);
+
+	/* Once unmapped, the device's mode is granted again. */
+	map = map_dev(self->fd, 0, self->size, PROT_READ, MAP_SHARED);
+	check_pte_bits(map, self->size, self->mode);
+	munmap(map, self->size);
+}
+
+/* Two memory types for one buffer at once would alias: the second waits. */
+TEST_F(dev, second_memory_type_refused_while_mapped)
+{
+	int sfd = open_dev(dev_index(), O_RDWR | O_SYNC | O_CLOEXEC);
+	size_t pg = page_size();
+	uint8_t *map = map_dev(self->fd, 0, pg, PROT_READ, MAP_SHARED);
+	int want = self->mode == CHRMEM_CACHE_UNCACHED ? 0 : EBUSY;
+
+	/* Even a different part of the buffer: the type is per buffer. */
+	EXPECT_EQ(want, try_map(sfd, self->size - pg, pg, PROT_READ,
+				MAP_SHARED));
+	munmap(map, pg);
+	EXPECT_EQ(0, try_map(sfd, 0, pg, PROT_READ, MAP_SHARED));
+	close(sfd);
+}
+
+/* ---- changing the mode ----------------------------------------------- */
+
+TEST_F(dev, set_cache_mode_busy_while_mapped)
+{
+	unsigned int other = (self->mode + 1) % 3;
+	uint8_t *map = map_dev(self->fd, 0, page_size(), PROT_READ, MAP_SHARED);
+	char text[16];
+
+	EXPECT_ERRNO(EBUSY, set_cache_mode(self->fd, other));
+	EXPECT_EQ(-EBUSY, write_text(sysfs_attr(dev_index(), "cache_mode"),
+				     cache_names[other]));
+	/* Setting the mode it already has is not a change. */
+	EXPECT_OK(set_cache_mode(self->fd, self->mode));
+	EXPECT_EQ(self->mode, sysfs_cache_mode(dev_index()));
+
+	/* A forked copy of the mapping keeps the device busy. */
+	pid_t pid = fork();
+
+	ASSERT_OK(pid);
+	if (!pid) {
+		munmap(map, page_size());
+		_exit(0);
+	}
+	wait_ok(pid);
+	EXPECT_ERRNO(EBUSY, set_cache_mode(self->fd, other));
+
+	munmap(map, page_size());
+	EXPECT_OK(set_cache_mode(self->fd, other));
+	EXPECT_EQ(other, sysfs_cache_mode(dev_index()));
+	snprintf(text, sizeof(text), "%s\n", cache_names[self->mode]);
+	EXPECT_EQ(0, write_text(sysfs_attr(dev_index(), "cache_mode"), text));
+	EXPECT_EQ(self->mode, sysfs_cache_mode(dev_index()));
+}
+
+TEST_F(dev, set_cache_mode_bad_input)
+{
+	int rofd = open_dev(dev_index(), O_RDONLY | O_CLOEXEC);
+	const char *attr = sysfs_attr(dev_index(), "cache_mode");
+
+	EXPECT_ERRNO(EINVAL, set_cache_mode(self->fd, 3));
+	EXPECT_ERRNO(EINVAL, set_cache_mode(self->fd, UINT32_MAX));
+	EXPECT_ERRNO(EFAULT, ioctl(self->fd, CHRMEM_IOC_SET_CACHE_MODE,
+				   opaque_ptr(8)));
+	EXPECT_ERRNO(EBADF, set_cache_mode(rofd, CHRMEM_CACHE_WC));
+	EXPECT_EQ(-EINVAL, write_text(attr, "writeback"));
+	EXPECT_EQ(-EINVAL, write_text(attr, "\n"));
+	EXPECT_EQ(-EINVAL, write_text(attr, "wc wc"));
+	/* Nothing above changed anything. */
+	EXPECT_EQ(self->mode, sysfs_cache_mode(dev_index()));
+	close(rofd);
+}
+
+/* ---- data and coherence ---------------------------------------------- */
+
+TEST_F(dev, data_through_mapping_and_read_write)
+{
+	uint8_t *map = map_dev(self->fd, 0, self->size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED);
+	uint8_t *buf = xmalloc(self->size);
+
+	fill_pattern(map, self->size, 0, 11);
+	pread_all(self->fd, buf, self->size, 0);
+	EXPECT_PATTERN(buf, self->size, 0, 11);
+
+	fill_pattern(buf, self->size, 0, 12);
+	pwrite_all(self->fd, buf, self->size, 0);
+	EXPECT_PATTERN(map, self->size, 0, 12);
+	free(buf);
+	munmap(map, self->size);
+}
+
+TEST_F(dev, clear_and_reset_seen_through_mapping)
+{
+	uint8_t *map = map_dev(self->fd, 0, self->size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED);
+	const char *pattern = expected_pattern();
+
+	fill_pattern(map, self->size, 0, 13);
+	ASSERT_OK(ioctl(self->fd, CHRMEM_IOC_CLEAR));
+	EXPECT_FILLED(map, self->size, 0);
+
+	fill_pattern(map, self->size, 0, 14);
+	ASSERT_OK(ioctl(self->fd, CHRMEM_IOC_RESET));
+	if (pattern) {
+		size_t n = strlen(pattern);
+
+		EXPECT_EQ(0, memcmp(map, pattern, n));
+		EXPECT_FILLED(map + n, self->size - n, 0);
+	} else {
+		EXPECT_FILLED(map + CHRMEM_PATTERN_MAX,
+			      self->size - CHRMEM_PATTERN_MAX, 0);
+	}
+	munmap(map, self->size);
+}
+
+/* ---- debuggers -------------------------------------------------------- */
+
+TEST_F(dev, proc_pid_mem_reads_and_writes_the_mapping)
+{
+	uint8_t *map = map_dev(self->fd, 0, self->size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED);
+	uint8_t *buf = xmalloc(self->size);
+	int mem = open("/proc/self/mem", O_RDWR | O_CLOEXEC);
+
+	ASSERT_OK(mem);
+	fill_pattern(map, self->size, 0, 15);
+	ASSERT_EQ((ssize_t)self->size,
+		  pread(mem, buf, self->size, (off_t)(uintptr_t)map));
+	EXPECT_PATTERN(buf, self->size, 0, 15);
+
+	fill_pattern(buf, self->size, 0, 16);
+	ASSERT_EQ((ssize_t)self->size,
+		  pwrite(mem, buf, self->size, (off_t)(uintptr_t)map));
+	pread_all(self->fd, buf, self->size, 0);
+	EXPECT_PATTERN(buf, self->size, 0, 16);
+	close(mem);
+	free(buf);
+	munmap(map, self->size);
+}
+
+/* What gdb does: PTRACE_PEEKDATA in a stopped child that inherited the map. */
+TEST_F(dev, ptrace_peeks_into_the_mapping)
+{
+	uint8_t *map = map_dev(self->fd, 0, self->size, PROT_READ | PROT_WRITE,
+			       MAP_SHARED);
+	size_t off, step = self->size / 16;
+	int status;
+	pid_t pid;
+
+	fill_pattern(map, self->size, 0, 17);
+	pid = fork();
+	ASSERT_OK(pid);
+	if (!pid) {
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFSTOPPED(status));
+	for (off = 0; off + sizeof(long) <= self->size; off += step) {
+		long want, got;
+
+		memcpy(&want, map + off, sizeof(want));
+		errno = 0;
+		got = ptrace(PTRACE_PEEKDATA, pid, map + off, NULL);
+		EXPECT_EQ(0, errno);
+		EXPECT_EQ(want, got);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	munmap(map, self->size);
+}
+
+/* ---- zero-copy I/O ---------------------------------------------------- */
+
+/*
+ * An O_DIRECT read from a block device into the mapping: the block layer
+ * pins the destination with get_user_pages(), which only page-backed
+ * (fault mode) mappings allow; a raw PFN mapping (remap mode) gives EFAULT.
+ */
+TEST_F(dev, o_direct_read_into_mapping)
+{
+	const char *disk = getenv("CHRMEM_DISK");
+	size_t len = self->size < DIRECT_LEN ? self->size : DIRECT_LEN;
+	uint8_t *map;
+	ssize_t got;
+	int dfd;
+
+	dfd = open(disk ? disk : DISK_DEFAULT, O_RDWR | O_DIRECT | O_CLOEXEC);
+	if (dfd < 0 && !th_strict())
+		SKIP("no test disk: %s", strerror(errno));
+	ASSERT_OK(dfd);
+
+	/* Put the pattern on the disk, from ordinary (pinnable) memory. */
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, map);
+	fill_pattern(map, len, 0, DISK_SEED);
+	ASSERT_EQ((ssize_t)len, pwrite(dfd, map, len, 0));
+	munmap(map, len);
+
+	map = map_dev(self->fd, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED);
+	memset(map, 0, len);
+
+	got = pread(dfd, map, len, 0);
+	if (self->info.map_mode == CHRMEM_MAP_FAULT) {
+		ASSERT_EQ((ssize_t)len, got);
+		EXPECT_PATTERN(map, len, 0, DISK_SEED);
+	} else {
+		EXPECT_EQ(-1, got);
+		EXPECT_EQ(EFAULT, errno);
+	}
+	munmap(map, len);
+	close(dfd);
+}
+
+/* ---- the physical layout ---------------------------------------------- */
+
+TEST_F(dev, phys_addr_describes_every_chunk)
+{
+	char path[256], line[128];
+	unsigned long long off, size, phys, next = 0;
+	unsigned int chunks = 0;
+	struct stat st;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s", sysfs_attr(dev_index(), "phys_addr"));
+	ASSERT_OK(stat(path, &st));
+	EXPECT_EQ(0400, st.st_mode & 07777);
+	f = fopen(path, "r");
+	ASSERT_TRUE(f != NULL);
+	while (fgets(line, sizeof(line), f)) {
+		ASSERT_EQ(3, sscanf(line, "%llx %llx %llx", &off, &size, &phys));
+		EXPECT_EQ(next, off);
+		EXPECT_EQ(0, size % page_size());
+		EXPECT_EQ(0, phys % page_size());
+		EXPECT_NE(0, phys);
+		next = off + size;
+		chunks++;
+	}
+	fclose(f);
+	EXPECT_EQ(self->size, next);
+	EXPECT_EQ(self->info.chunks, chunks);
+}
+
+TEST_F(dev, phys_addr_hidden_from_unprivileged_users)
+{
+	char path[256];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s", sysfs_attr(dev_index(), "phys_addr"));
+	pid = fork();
+	ASSERT_OK(pid);
+	if (!pid) {
+		char text[64];
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		_exit(read_text(path, text, sizeof(text)) == -EACCES ? 0 : 1);
+	}
+	wait_ok(pid);
+}
+
+/* ---- the kernel log --------------------------------------------------- */
+
+TEST_F(dev, no_pat_complaint_after_mapping_and_use)
+{
+	struct kmsg k;
+	uint8_t *map;
+
+	ASSERT_OK(kmsg_open(&k));
+	map = map_dev(self->fd, 0, self->size, PROT_READ | PROT_WRITE,
+		      MAP_SHARED);
+	fill_pattern(map, self->size, 0, 18);
+	EXPECT_PATTERN(map, self->size, 0, 18);
+	munmap(map, self->size);
+	kmsg_collect(&k);
+	EXPECT_EQ(0, kmsg_count(&k, KMSG_DEBUG, "x86/PAT"));
+	EXPECT_EQ(0, kmsg_count(&k, KMSG_DEBUG, "PAT:"));
+	kmsg_close(&k);
+}
