@@ -228,10 +228,10 @@ static void chrmem_buffer_zero(struct chrmem_buffer *buf)
 /* Zeroes the whole buffer. */
 void chrmem_dev_clear(struct chrmem_dev *dev)
 {
-	mutex_lock(&dev->lock);
+	mutex_lock(&dev->content_lock);
 	chrmem_buffer_zero(&dev->buf);
 	wmb();	/* drain write-combining buffers: see memtype.c */
-	mutex_unlock(&dev->lock);
+	mutex_unlock(&dev->content_lock);
 }
 
 /*
@@ -252,11 +252,11 @@ void chrmem_dev_put_pattern(struct chrmem_dev *dev)
  */
 void chrmem_dev_reset(struct chrmem_dev *dev)
 {
-	mutex_lock(&dev->lock);
+	mutex_lock(&dev->content_lock);
 	chrmem_buffer_zero(&dev->buf);
 	chrmem_dev_put_pattern(dev);
 	wmb();	/* drain write-combining buffers: see memtype.c */
 	atomic64_set(&dev->bytes_read, 0);
 	atomic64_set(&dev->bytes_written, 0);
-	mutex_unlock(&dev->lock);
+	mutex_unlock(&dev->content_lock);
 }

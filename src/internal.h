@@ -67,16 +67,21 @@ struct chrmem_dev {
 	/*
 	 * Protects cache_mode and mem_type, and makes "no live mapping"
 	 * stable while the memory type changes: mmap() counts its new
-	 * mapping under it. Also serialises the operations on the whole
-	 * buffer (CLEAR, RESET), so that a RESET never leaves a half-cleared
-	 * pattern behind. read() and write() do not take it: like accesses
-	 * through a mapping, they race with other writers by design.
-	 * Taken inside mmap_lock (mmap() is called with it held), so nothing
-	 * under it may touch user memory.
+	 * mapping under it. Taken inside mmap_lock (mmap() is called with
+	 * it held), so nothing under it may touch user memory.
 	 */
 	struct mutex lock;
 	u32 cache_mode;			/* CHRMEM_CACHE_* of new mappings */
 	u32 mem_type;			/* CHRMEM_CACHE_* the buffer has now */
+
+	/*
+	 * Serialises the operations on the whole buffer (CLEAR, RESET), so
+	 * that a RESET never leaves a half-cleared pattern behind. Not the
+	 * lock above: a pass over a large buffer must not hold off mmap().
+	 * read() and write() take neither: like accesses through a
+	 * mapping, they race with other writers by design.
+	 */
+	struct mutex content_lock;
 
 	atomic_t mappings;		/* live VMAs */
 	atomic_t opens;			/* open files */

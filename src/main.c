@@ -55,6 +55,7 @@ static struct chrmem_dev *chrmem_dev_alloc(unsigned int index)
 	dev->mem_type = CHRMEM_CACHE_CACHED;
 	dev->map_mode = chrmem_config.map_mode;
 	mutex_init(&dev->lock);
+	mutex_init(&dev->content_lock);
 	return dev;
 }
 
