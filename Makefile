@@ -31,7 +31,7 @@ devctl:
 
 tests:
 	$(MAKE) -C tests
-	$(MAKE) -C tools/devctl STATIC=1 devctl tests/holdmap tests/runas tests/jsoncheck
+	$(MAKE) -C tools/devctl tests/holdmap tests/runas tests/jsoncheck
 
 deps:
 	tests/vm/install-deps $(DEPS)
