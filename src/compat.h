@@ -13,6 +13,7 @@
 
 #include <linux/mm.h>
 #include <linux/mmzone.h>
+#include <linux/sysfs.h>
 
 /*
  * 6.3 made vma->vm_flags read-only behind vm_flags_set()/vm_flags_clear().
@@ -42,5 +43,62 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #ifndef MAX_PAGE_ORDER
 #define MAX_PAGE_ORDER (MAX_ORDER - 1)
 #endif
+
+/*
+ * Binary sysfs attributes are const on 7.2: .read() takes a const
+ * struct bin_attribute *, and attribute_group.bin_attrs points to const
+ * pointers to const attributes. The driver is written that way.
+ * Before, .read() took a plain pointer: there, BIN_ATTR_ADMIN_RO(NAME)
+ * also generates NAME_read_nonconst(), a type-correct trampoline to
+ * NAME_read(), ahead of bin_attr_NAME (so it must be used as "static
+ * BIN_ATTR_ADMIN_RO(...)"). CHRMEM_BIN_ATTRS() gives a group its list in
+ * the type the kernel wants; sysfs only reads through it. (The kernels
+ * in between, from 6.13, had const variants under other names, read_new
+ * and bin_attrs_new, next to the old ones: they take the old path.)
+ */
+#ifndef CHRMEM_HAVE_CONST_BIN_ATTR_READ
+#undef BIN_ATTR_ADMIN_RO
+#define BIN_ATTR_ADMIN_RO(_name, _size)					\
+	ssize_t _name##_read_nonconst(struct file *file,		\
+				      struct kobject *kobj,		\
+				      struct bin_attribute *attr,	\
+				      char *buf, loff_t off,		\
+				      size_t count);			\
+	static ssize_t _name##_read_nonconst(struct file *file,		\
+					     struct kobject *kobj,	\
+					     struct bin_attribute *attr, \
+					     char *buf, loff_t off,	\
+					     size_t count)		\
+	{								\
+		return _name##_read(file, kobj, attr, buf, off, count);	\
+	}								\
+	static struct bin_attribute bin_attr_##_name =			\
+		__BIN_ATTR(_name, 0400, _name##_read_nonconst, NULL, _size)
+#endif
+
+#ifdef CHRMEM_HAVE_CONST_BIN_ATTRS
+#define CHRMEM_BIN_ATTRS(list)	(list)
+#else
+#define CHRMEM_BIN_ATTRS(list)	((struct bin_attribute **)(list))
+#endif
+
+/*
+ * Not absorbed, on purpose: file_operations.mmap_prepare (7.x). chrmem
+ * keeps .mmap on every kernel:
+ *  - 7.2 still calls .mmap as before; only a driver that sets both hooks
+ *    gets a warning, so one spelling serves all three kernels.
+ *  - remap mode maps a buffer of several physically contiguous chunks with
+ *    one remap_pfn_range() per chunk. An mmap_prepare hook can ask for one
+ *    action only (one MMAP_REMAP_PFN range), which covers a one-chunk
+ *    buffer and nothing bigger; MMAP_MAP_KERNEL_PAGES would give a
+ *    page-backed area, which is fault mode's semantics, not remap's.
+ *  - mmap() claims the buffer's memory type under dev->lock and counts
+ *    the mapping once the area is set up. Under mmap_prepare the area does
+ *    not exist yet; undoing a claim when the mapping later fails needs the
+ *    7.x-only vm_operations_struct.mapped: a second path, tested on one
+ *    kernel of three.
+ * To revisit when .mmap is removed or an action can describe a list of
+ * ranges.
+ */
 
 #endif /* CHRMEM_COMPAT_H */

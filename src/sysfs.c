@@ -97,7 +97,7 @@ static DEVICE_ATTR_RO(bytes_written);
  * large buffer can have more chunks than fit in one page of text.
  */
 static ssize_t phys_addr_read(struct file *file, struct kobject *kobj,
-			      struct bin_attribute *attr, char *out,
+			      const struct bin_attribute *attr, char *out,
 			      loff_t off, size_t count)
 {
 	struct chrmem_dev *dev = to_chrmem_dev(kobj_to_dev(kobj));
@@ -114,7 +114,7 @@ static ssize_t phys_addr_read(struct file *file, struct kobject *kobj,
 }
 static BIN_ATTR_ADMIN_RO(phys_addr, 0);
 
-static struct bin_attribute *chrmem_bin_attrs[] = {
+static const struct bin_attribute *const chrmem_bin_attrs[] = {
 	&bin_attr_phys_addr,
 	NULL,
 };
@@ -133,7 +133,7 @@ static struct attribute *chrmem_attrs[] = {
 
 static const struct attribute_group chrmem_group = {
 	.attrs = chrmem_attrs,
-	.bin_attrs = chrmem_bin_attrs,
+	.bin_attrs = CHRMEM_BIN_ATTRS(chrmem_bin_attrs),
 };
 
 const struct attribute_group *chrmem_groups[] = {
