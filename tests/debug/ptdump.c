@@ -9,6 +9,8 @@
  * O_SYNC file) this maps a few pages of DEVICE, touches them, and reads
  * /sys/kernel/debug/page_tables/current_kernel (CONFIG_PTDUMP_DEBUGFS),
  * which dumps the page tables of the reading process, user half included.
+ * (current_user exists only with PAGE_TABLE_ISOLATION, which the debug
+ * kernel leaves off; it would show the same user PTEs.)
  * The PTEs of the mapping must carry the PAT index of the type
  * (Linux's PAT table: 0 WB, 1 WC, 2 UC-, 3 UC; index = PAT:PCD:PWT):
  *
