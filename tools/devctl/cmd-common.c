@@ -81,6 +81,15 @@ int parse_number_arg(const struct command *cmd, const char *what,
 	return 0;
 }
 
+int parse_range_option(const struct command *cmd, int opt, const char *arg,
+		       struct range_args *args)
+{
+	if (opt == 'o')
+		return parse_number_arg(cmd, "offset", arg, &args->offset);
+	args->have_length = true;
+	return parse_number_arg(cmd, "length", arg, &args->length);
+}
+
 struct device_ioctl {
 	const struct command *cmd;
 	unsigned long request;

@@ -58,8 +58,7 @@ static int dump_json(const struct chrmem_device *dev, int fd,
 static int dump_run(const struct devctl *ctx, int argc, char *argv[])
 {
 	static const struct option options[] = {
-		{ "offset", required_argument, NULL, 'o' },
-		{ "length", required_argument, NULL, 'l' },
+		RANGE_LONG_OPTIONS,
 		COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -69,19 +68,13 @@ static int dump_run(const struct devctl *ctx, int argc, char *argv[])
 	struct range range;
 	int opt, fd, ret;
 
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "o:l:",
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS RANGE_SHORT_OPTIONS,
 				  options, NULL)) != -1) {
 		switch (opt) {
 		case 'o':
-			if (parse_number_arg(&cmd_dump, "offset", optarg,
-					     &args.offset))
-				return EXIT_USAGE;
-			break;
 		case 'l':
-			if (parse_number_arg(&cmd_dump, "length", optarg,
-					     &args.length))
+			if (parse_range_option(&cmd_dump, opt, optarg, &args))
 				return EXIT_USAGE;
-			args.have_length = true;
 			break;
 		default:
 			return command_common_option(&cmd_dump, opt, argv);

@@ -15,8 +15,7 @@ static int fill_run(const struct devctl *ctx, int argc, char *argv[])
 	static const struct option options[] = {
 		{ "pattern", required_argument, NULL, 'p' },
 		{ "byte",    required_argument, NULL, 'b' },
-		{ "offset",  required_argument, NULL, 'o' },
-		{ "length",  required_argument, NULL, 'l' },
+		RANGE_LONG_OPTIONS,
 		COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -30,7 +29,7 @@ static int fill_run(const struct devctl *ctx, int argc, char *argv[])
 	uint64_t value;
 	int opt, fd;
 
-	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "p:b:o:l:",
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "p:b:" RANGE_SHORT_OPTIONS,
 				  options, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
@@ -40,15 +39,9 @@ static int fill_run(const struct devctl *ctx, int argc, char *argv[])
 			byte_arg = optarg;
 			break;
 		case 'o':
-			if (parse_number_arg(&cmd_fill, "offset", optarg,
-					     &args.offset))
-				return EXIT_USAGE;
-			break;
 		case 'l':
-			if (parse_number_arg(&cmd_fill, "length", optarg,
-					     &args.length))
+			if (parse_range_option(&cmd_fill, opt, optarg, &args))
 				return EXIT_USAGE;
-			args.have_length = true;
 			break;
 		default:
 			return command_common_option(&cmd_fill, opt, argv);

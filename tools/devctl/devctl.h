@@ -90,6 +90,19 @@ struct range_args {
 	bool have_length;
 };
 
+/* The options of struct range_args, for a command's getopt_long() tables. */
+#define RANGE_SHORT_OPTIONS "o:l:"
+#define RANGE_LONG_OPTIONS \
+	{ "offset", required_argument, NULL, 'o' }, \
+	{ "length", required_argument, NULL, 'l' }
+
+/*
+ * Takes --offset ('o') or --length ('l') with its argument @arg into
+ * @args. Returns 0, or EXIT_USAGE after reporting a bad number.
+ */
+int parse_range_option(const struct command *cmd, int opt, const char *arg,
+		       struct range_args *args);
+
 /*
  * Opens the device a single-device command acts on (--device, else the
  * default) with @flags and resolves @args against its size. Returns the
