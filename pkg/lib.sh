@@ -1,16 +1,18 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# Helpers shared by pkg/build-deb, pkg/e2e-test and pkg/piuparts: where the
-# Debian archive is, cached bookworm system trees made with mmdebstrap, and
+# Helpers shared by pkg/build-deb, pkg/e2e-test and pkg/piuparts: which
+# Debian suite they work on (--suite, bookworm or trixie), where the Debian
+# archive is, cached system trees of that suite made with mmdebstrap, and
 # running commands inside such a tree (a chroot).
 #
 # The archive host is never written here: it comes from the host's own apt
 # sources (or $CHRMEM_MIRROR and $CHRMEM_SECURITY_MIRROR). Trees are cached
 # as tarballs in ${CHRMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chrmem}/pkg,
-# keyed on a digest of the package indices of the suites they come from and
-# of the recipe that made them, so a new package version in the archive, or
-# a changed recipe, makes a new tarball and the old one is deleted.
+# named after the suite and keyed on a digest of the package indices of the
+# suite (with its -updates and -security) and of the recipe that made them,
+# so a new package version in the archive, or a changed recipe, makes a new
+# tarball and the old one is deleted.
 #
 # The caller sets $me (its name, for messages) before sourcing this file.
 
@@ -18,6 +20,7 @@
 pkg_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 pkg_cache=${CHRMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chrmem}/pkg
 pkg_suite=bookworm
+pkg_suites=(bookworm trixie)
 pkg_mounts=()
 
 # shellcheck disable=SC2154 # $me is the caller's
@@ -28,6 +31,36 @@ pkg_die() {
 
 pkg_log() {
 	echo "$me: $*" >&2
+}
+
+# pkg_parse_args "$@": the options every pkg/ script takes, --suite SUITE
+# (default bookworm); sets pkg_suite. Anything else is an error.
+pkg_parse_args() {
+	while (($#)); do
+		case $1 in
+		--suite) (($# >= 2)) || pkg_die "--suite needs a suite: ${pkg_suites[*]}"
+			pkg_suite=$2
+			shift 2 ;;
+		--suite=*) pkg_suite=${1#--suite=}
+			shift ;;
+		*) pkg_die "unknown argument '$1' (usage: $me [--suite SUITE], SUITE: ${pkg_suites[*]})" ;;
+		esac
+	done
+	pkg_suite_known "$pkg_suite" ||
+		pkg_die "suite '$pkg_suite' is not one of: ${pkg_suites[*]}"
+}
+
+pkg_suite_known() {
+	local s
+	for s in "${pkg_suites[@]}"; do
+		[[ $s != "$1" ]] || return 0
+	done
+	return 1
+}
+
+# Where pkg/build-deb puts the packages of the suite, and the others find them.
+pkg_deb_dir() {
+	echo "${CHRMEM_DEB_DIR:-$pkg_top/build/deb}/$pkg_suite"
 }
 
 pkg_need_root() {
@@ -44,7 +77,7 @@ pkg_require_tools() {
 	done
 	((${#missing[@]})) || return 0
 	pkg_log "installing ${missing[*]}"
-	apt-get update -qq
+	apt-get -o DPkg::Lock::Timeout=900 update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=900 install -y -qq \
 		--no-install-recommends "${missing[@]}" >/dev/null
 }
@@ -75,7 +108,7 @@ pkg_find_mirrors() {
 	[[ -n $pkg_security ]] || pkg_security=${pkg_mirror%/debian}/debian-security
 }
 
-# The one-line apt sources of bookworm with its updates and security fixes.
+# The one-line apt sources of the suite with its updates and security fixes.
 pkg_sources() {
 	echo "deb $pkg_mirror $pkg_suite main"
 	echo "deb $pkg_mirror $pkg_suite-updates main"
@@ -104,13 +137,13 @@ pkg_index_key() {
 }
 
 # pkg_tarball NAME.EXT RECIPE-TEXT MMDEBSTRAP-ARGUMENT...: print the path of
-# the cached tarball NAME-<key>.EXT (EXT: tar, or tar.gz for piuparts),
-# making it first with "mmdebstrap MMDEBSTRAP-ARGUMENT... bookworm <tarball>
+# the cached tarball NAME-<suite>-<key>.EXT (EXT: tar, or tar.gz for
+# piuparts), making it first with "mmdebstrap MMDEBSTRAP-ARGUMENT... <suite> <tarball>
 # <sources>" when missing. The key covers the suites' package indices and
 # RECIPE-TEXT, which describes everything else that goes into the tree (say,
-# the arguments and what the hooks do). Older NAME-*.EXT are deleted.
+# the arguments and what the hooks do). Older NAME-<suite>-*.EXT are deleted.
 pkg_tarball() {
-	local name=${1%%.*} ext=${1#*.} recipe=$2 key tar tmp lock sources=()
+	local name=${1%%.*}-$pkg_suite ext=${1#*.} recipe=$2 key tar tmp lock sources=()
 	shift 2
 	key=$(
 		{
@@ -125,7 +158,7 @@ pkg_tarball() {
 	flock "$lock"
 	if [[ ! -s $tar ]]; then
 		pkg_log "making $tar (mmdebstrap, a few minutes)"
-		rm -f "$pkg_cache/$name"-*."$ext"
+		rm -f "$pkg_cache/$name"-????????????????."$ext" "$pkg_cache/$name"-*.partial."$ext"
 		mapfile -t sources < <(pkg_sources)
 		mmdebstrap --mode=root --quiet "$@" "$pkg_suite" "$tmp" "${sources[@]}" >&2 ||
 			pkg_die "mmdebstrap failed to make $name"
