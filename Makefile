@@ -4,8 +4,17 @@
 # space, its command-line tool devctl, and their tests.
 #
 #   make              build the module, devctl and the test programs
-#   make check        install what the tests need, then run every test
-#                     (LANES="style host guest" picks lanes)
+#   make check        install what the tests need, then run every test:
+#                     lanes style host guest pkg debug (tests/check-all)
+#                     LANES="style host" picks lanes,
+#                     KERNELS="trixie sid" picks the guest lane's kernels
+#                     (bookworm bookworm-backports trixie sid),
+#                     PKG_SUITES="bookworm" the pkg lane's suites
+#                     (bookworm trixie)
+#   make deb          build the Debian packages in a clean bookworm chroot
+#                     (into build/deb/bookworm/; DEB_SUITE=trixie for
+#                     trixie's)
+#   make bench        measure chrmem in a guest; rewrites docs/benchmarks.md
 #   make deps         install the Debian packages the build and tests need
 #   make clean
 #
@@ -15,6 +24,9 @@
 
 KDIR ?= $(lastword $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V))
 LANES ?=
+KERNELS ?=
+PKG_SUITES ?=
+DEB_SUITE ?= bookworm
 
 # Packages for the host-side tests and the kernel style checks; the guest
 # harness adds QEMU, busybox and the kernel (tests/vm/install-deps).
@@ -40,11 +52,18 @@ deps:
 # make that looks for KDIR again.
 check: deps
 	$(MAKE) all
-	tests/check-all $(LANES)
+	CHRMEM_KERNELS="$(KERNELS)" CHRMEM_PKG_SUITES="$(PKG_SUITES)" \
+		tests/check-all $(LANES)
+
+deb:
+	pkg/build-deb --suite $(DEB_SUITE)
+
+bench:
+	bench/run
 
 clean:
 	$(MAKE) -C src KDIR=$(KDIR) clean || true
 	$(MAKE) -C tests clean
 	$(MAKE) -C tools/devctl clean
 
-.PHONY: all module devctl tests deps check clean
+.PHONY: all module devctl tests deps check deb bench clean
