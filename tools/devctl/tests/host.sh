@@ -17,6 +17,7 @@
 # into skips. Prints TAP ending with "N passed, N failed[, N skipped]".
 
 cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=tools/devctl/tests/tap.sh
 . tests/tap.sh
 
 devctl=./devctl
