@@ -1,14 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The reserved-page buffer behind each chrmem device.
+ * The buffer behind each chrmem device, and the memory model it follows.
  *
  * A buffer is a list of order-0 pages taken from blocks that are as large
- * as the page allocator will give, so that big buffers are made of few
- * physically contiguous chunks and still load on a fragmented machine.
- * Pages are zeroed by the allocator before anyone can see them, and marked
- * reserved while the driver owns them: they are never swapped, migrated or
- * reclaimed, which is what a mapping handed to user space (and maybe to a
- * DMA engine, by physical address) needs.
+ * as the page allocator will give (split with split_page()), so that big
+ * buffers are made of few physically contiguous chunks and still load on
+ * a fragmented machine. The allocator zeroes them before anyone sees them.
+ *
+ * Page references. The driver holds exactly one reference on each page,
+ * from allocation to the release of the device, and nothing else: no
+ * PG_reserved, no page lock, no LRU. Everything else that reaches a page
+ * takes and drops references of its own on top of that one:
+ *  - a page-backed mapping (cached, fault mode: vm_insert_page(), see
+ *    mmap.c) holds one reference and one mapcount per PTE, dropped when the
+ *    PTE is zapped;
+ *  - get_user_pages() and pin_user_pages() on such a mapping (O_DIRECT,
+ *    io_uring, vmsplice, process_vm_readv, KVM) hold theirs until they
+ *    are done, which may be after the mapping is gone;
+ *  - PFN mappings (remap mode, and uncached or write-combining mappings
+ *    in either mode) hold none: the MM sees no struct page behind them,
+ *    and get_user_pages() refuses them.
+ * So a page whose count is 1 is the driver's alone (chrmem_buffer_in_use()).
+ * Releasing the device drops the driver's reference with put_page(): a
+ * page that someone still holds goes back to the allocator when they let
+ * go of it, never before.
+ *
+ * Why no PG_reserved. The tutorials chrmem comes from mark their pages
+ * reserved, a leftover from kernels that refused to map anything else.
+ * It promises nothing today, and it makes the MM treat a page as not
+ * refcounted: KVM, for one, takes no reference on a reserved page and so
+ * drops none, while get_user_pages() took one, and the page leaks. What
+ * users want from "reserved" holds without the flag: the pages are
+ * unmovable kernel allocations (GFP_KERNEL, never __GFP_MOVABLE), not on
+ * any LRU list and held by a reference, so compaction and migration skip
+ * them and reclaim and swap never see them. Their physical addresses stay
+ * the same from load to unload, which is what DMA by physical address
+ * needs. (The kernel's own page-backed driver mappings, vm_insert_page()
+ * users such as DRM and V4L2 buffers, work the same way.)
+ *
+ * Memory types are memtype.c's: the pages' kernel mapping has the type of
+ * every user mapping, and pages go back to the allocator write-back.
  */
 #include <linux/gfp.h>
 #include <linux/log2.h>
@@ -33,14 +64,13 @@ static gfp_t chrmem_gfp(unsigned int order)
 	return gfp | (order ? __GFP_NORETRY : __GFP_RETRY_MAYFAIL);
 }
 
+/* Drops the driver's reference on each page: see the top of this file. */
 static void chrmem_release_pages(struct page **pages, unsigned long count)
 {
 	unsigned long i;
 
-	for (i = 0; i < count; i++) {
-		ClearPageReserved(pages[i]);
-		__free_page(pages[i]);
-	}
+	for (i = 0; i < count; i++)
+		put_page(pages[i]);
 }
 
 /* Counts the physically contiguous runs of the page list. */
@@ -80,19 +110,23 @@ static int chrmem_fill_pages(struct chrmem_buffer *buf)
 		}
 		/* Each page gets its own reference count and is freed alone. */
 		split_page(block, order);
-		for (i = 0; i < (1UL << order); i++) {
-			SetPageReserved(block + i);
+		for (i = 0; i < (1UL << order); i++)
 			buf->pages[done++] = block + i;
-		}
 		cond_resched();
 	}
 	return 0;
 }
 
 /**
- * chrmem_buffer_alloc() - allocate a zeroed, reserved buffer
+ * chrmem_buffer_alloc() - allocate a zeroed buffer
  * @buf:  the buffer to fill in
  * @size: bytes, a non-zero multiple of PAGE_SIZE
+ *
+ * A buffer larger than the memory the kernel deems available (MemAvailable:
+ * free memory plus what reclaim can easily give back) is refused at once.
+ * Taking it anyway would mean reclaiming until the allocator gives up, and
+ * while memory is that low every other task's allocations can wake the OOM
+ * killer: a load that fails must not cost anyone else a process.
  *
  * Return: 0 or -ENOMEM.
  */
@@ -101,6 +135,8 @@ int chrmem_buffer_alloc(struct chrmem_buffer *buf, u64 size)
 	int ret;
 
 	buf->nr_pages = size >> PAGE_SHIFT;
+	if (buf->nr_pages > si_mem_available())
+		return -ENOMEM;
 	buf->pages = kvmalloc_array(buf->nr_pages, sizeof(*buf->pages),
 				    GFP_KERNEL | __GFP_RETRY_MAYFAIL |
 				    __GFP_NOWARN);
@@ -184,54 +220,135 @@ size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
 }
 
 /**
- * chrmem_buffer_describe_chunks() - the physical layout, as text
+ * chrmem_buffer_in_use() - does anyone but the driver hold a buffer page?
  * @buf: the buffer
- * @len: set to the length of the text
  *
- * One line per physically contiguous chunk: its offset in the buffer, its
- * size and its physical address, in hexadecimal.
- *
- * Return: the text, to be freed with kvfree(), or NULL.
+ * Every page has the driver's one reference; any other is a mapping's or a
+ * pin's (see the top of this file). Called with no mapping left, a true
+ * answer means a pin that outlived its mapping: an io_uring fixed buffer,
+ * pages in a pipe after vmsplice(), I/O still in flight.
  */
-char *chrmem_buffer_describe_chunks(const struct chrmem_buffer *buf,
-				    size_t *len)
+bool chrmem_buffer_in_use(const struct chrmem_buffer *buf)
 {
-	const size_t line_max = sizeof("0x0123456789abcdef ") * 3;
-	size_t size = buf->nr_chunks * line_max + 1;
-	unsigned long first, run;
-	char *text;
+	unsigned long i;
 
-	text = kvmalloc(size, GFP_KERNEL);
-	if (!text)
-		return NULL;
-	*len = 0;
-	for (first = 0; first < buf->nr_pages; first += run) {
-		run = chrmem_buffer_run(buf, first, buf->nr_pages);
-		*len += scnprintf(text + *len, size - *len, "%#llx %#llx %#llx\n",
-				  (u64)first << PAGE_SHIFT,
-				  (u64)run << PAGE_SHIFT,
-				  (u64)PFN_PHYS(page_to_pfn(buf->pages[first])));
-	}
-	return text;
+	for (i = 0; i < buf->nr_pages; i++)
+		if (page_count(buf->pages[i]) != 1)
+			return true;
+	return false;
 }
 
-static void chrmem_buffer_zero(struct chrmem_buffer *buf)
+/* The longest line of chrmem_buffer_read_chunks(), with its NUL. */
+#define CHUNK_LINE_MAX	sizeof("0x0123456789abcdef 0x0123456789abcdef 0x0123456789abcdef\n")
+
+/* Writes the line of the chunk at @first, @run pages long; its length. */
+static size_t chrmem_chunk_line(const struct chrmem_buffer *buf,
+				unsigned long first, unsigned long run,
+				char line[CHUNK_LINE_MAX])
+{
+	return scnprintf(line, CHUNK_LINE_MAX, "%#llx %#llx %#llx\n",
+			 (u64)first << PAGE_SHIFT, (u64)run << PAGE_SHIFT,
+			 (u64)PFN_PHYS(page_to_pfn(buf->pages[first])));
+}
+
+/*
+ * Moves @cur to the line that holds byte @off of the text, from the start
+ * if @off lies before it. Return: false when @off is past the end.
+ */
+static bool chrmem_cursor_seek(const struct chrmem_buffer *buf,
+			       struct chrmem_chunk_cursor *cur, loff_t off)
+{
+	char line[CHUNK_LINE_MAX];
+	unsigned long run;
+	size_t len;
+
+	if (off < cur->text_off) {
+		cur->text_off = 0;
+		cur->page = 0;
+	}
+	while (cur->page < buf->nr_pages) {
+		run = chrmem_buffer_run(buf, cur->page, buf->nr_pages);
+		len = chrmem_chunk_line(buf, cur->page, run, line);
+		if (off < cur->text_off + (loff_t)len)
+			return true;
+		cur->text_off += len;
+		cur->page += run;
+	}
+	return false;
+}
+
+/**
+ * chrmem_buffer_read_chunks() - read the physical layout, as text
+ * @buf:   the buffer
+ * @cur:   where the previous read ended
+ * @out:   destination
+ * @off:   offset in the text
+ * @count: bytes wanted
+ *
+ * The text has one line per physically contiguous chunk: its offset in
+ * the buffer, its size and its physical address, in hexadecimal. It is
+ * made line by line as it is read, starting from where the previous read
+ * ended, so reading all of it in pieces costs one pass over the buffer
+ * however many chunks it has.
+ *
+ * Return: bytes copied, 0 at or past the end.
+ */
+ssize_t chrmem_buffer_read_chunks(const struct chrmem_buffer *buf,
+				  struct chrmem_chunk_cursor *cur, char *out,
+				  loff_t off, size_t count)
+{
+	char line[CHUNK_LINE_MAX];
+	size_t done = 0, len, skip, n;
+	unsigned long run;
+
+	mutex_lock(&cur->lock);
+	if (!chrmem_cursor_seek(buf, cur, off))
+		goto out_unlock;
+	while (done < count && cur->page < buf->nr_pages) {
+		run = chrmem_buffer_run(buf, cur->page, buf->nr_pages);
+		len = chrmem_chunk_line(buf, cur->page, run, line);
+		skip = off + done - cur->text_off;
+		n = min(len - skip, count - done);
+		memcpy(out + done, line + skip, n);
+		done += n;
+		if (skip + n < len)
+			break;		/* the next read starts in this line */
+		cur->text_off += len;
+		cur->page += run;
+	}
+out_unlock:
+	mutex_unlock(&cur->lock);
+	return done;
+}
+
+/*
+ * Zeroes the whole buffer. A large uncached buffer takes seconds: a task
+ * that is being killed stops early (-EINTR), the rest of the buffer as it
+ * was.
+ */
+static int chrmem_buffer_zero(struct chrmem_buffer *buf)
 {
 	unsigned long i;
 
 	for (i = 0; i < buf->nr_pages; i++) {
 		clear_page(page_address(buf->pages[i]));
+		if (fatal_signal_pending(current))
+			return -EINTR;
 		cond_resched();
 	}
+	return 0;
 }
 
-/* Zeroes the whole buffer. */
-void chrmem_dev_clear(struct chrmem_dev *dev)
+/* Zeroes the whole buffer. Return: 0, or -EINTR if the task was killed. */
+int chrmem_dev_clear(struct chrmem_dev *dev)
 {
+	int ret;
+
 	mutex_lock(&dev->content_lock);
-	chrmem_buffer_zero(&dev->buf);
+	ret = chrmem_buffer_zero(&dev->buf);
 	wmb();	/* drain write-combining buffers: see memtype.c */
 	mutex_unlock(&dev->content_lock);
+	return ret;
 }
 
 /*
@@ -248,15 +365,22 @@ void chrmem_dev_put_pattern(struct chrmem_dev *dev)
 
 /*
  * Restores the load-time content (the pattern, zeros after it) and zeroes
- * the statistics.
+ * the statistics. Return: 0, or -EINTR if the task was killed: the buffer
+ * is then zeroed up to where it stopped, and the pattern and statistics
+ * are not restored.
  */
-void chrmem_dev_reset(struct chrmem_dev *dev)
+int chrmem_dev_reset(struct chrmem_dev *dev)
 {
+	int ret;
+
 	mutex_lock(&dev->content_lock);
-	chrmem_buffer_zero(&dev->buf);
-	chrmem_dev_put_pattern(dev);
+	ret = chrmem_buffer_zero(&dev->buf);
+	if (!ret) {
+		chrmem_dev_put_pattern(dev);
+		atomic64_set(&dev->bytes_read, 0);
+		atomic64_set(&dev->bytes_written, 0);
+	}
 	wmb();	/* drain write-combining buffers: see memtype.c */
-	atomic64_set(&dev->bytes_read, 0);
-	atomic64_set(&dev->bytes_written, 0);
 	mutex_unlock(&dev->content_lock);
+	return ret;
 }

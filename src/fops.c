@@ -17,6 +17,8 @@ static int chrmem_open(struct inode *inode, struct file *file)
 	struct chrmem_dev *dev = container_of(inode->i_cdev,
 					      struct chrmem_dev, cdev);
 
+	if (!chrmem_is_live())
+		return -ENXIO;	/* still loading: see main.c */
 	file->private_data = dev;
 	atomic_inc(&dev->opens);
 	return 0;
@@ -88,6 +90,7 @@ static void chrmem_fill_info(struct chrmem_dev *dev, struct chrmem_info *info)
 	info->bytes_read = atomic64_read(&dev->bytes_read);
 	info->bytes_written = atomic64_read(&dev->bytes_written);
 	info->chunks = dev->buf.nr_chunks;
+	info->memory_type = READ_ONCE(dev->mem_type);
 }
 
 /*
@@ -141,14 +144,12 @@ static long chrmem_ioctl(struct file *file, unsigned int cmd,
 	case CHRMEM_IOC_LEGACY_CLEAR:
 		if (!writable)
 			return -EBADF;
-		chrmem_dev_clear(dev);
-		return 0;
+		return chrmem_dev_clear(dev);
 	case CHRMEM_IOC_RESET:
 	case CHRMEM_IOC_LEGACY_RESET:
 		if (!writable)
 			return -EBADF;
-		chrmem_dev_reset(dev);
-		return 0;
+		return chrmem_dev_reset(dev);
 	case CHRMEM_IOC_SET_CACHE_MODE:
 		if (!writable)
 			return -EBADF;

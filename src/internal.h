@@ -40,18 +40,35 @@ struct chrmem_config {
 };
 
 /*
+ * The memory type of a buffer whose change failed half-way (memtype.c,
+ * rule 6): neither surely write-back nor surely of one other type.
+ */
+#define CHRMEM_MEMTYPE_MIXED	CHRMEM_MEMORY_TYPE_MIXED
+
+/*
  * struct chrmem_buffer - the memory behind one device
  *
  * Pages come from the page allocator in blocks as large as it will give
  * (up to MAX_PAGE_ORDER), split into independent order-0 pages so that
- * each one can be handed to the MM on its own, and marked reserved while
- * the driver owns them. @pages lists them in buffer order; physically
- * contiguous runs of it are the "chunks" reported to user space.
+ * each one can be handed to the MM on its own; the driver holds one
+ * reference on each (buffer.c says what else may). @pages lists them in
+ * buffer order; physically contiguous runs of it are the "chunks"
+ * reported to user space.
  */
 struct chrmem_buffer {
 	struct page **pages;
 	unsigned long nr_pages;
 	unsigned int nr_chunks;
+};
+
+/*
+ * Where the last read of the chunk list (sysfs phys_addr) ended, so that
+ * reading it in pieces costs one pass over the buffer, not one per piece.
+ */
+struct chrmem_chunk_cursor {
+	struct mutex lock;	/* protects the two fields below */
+	loff_t text_off;	/* offset in the text of the line of @page */
+	unsigned long page;	/* first page of a chunk, or nr_pages */
 };
 
 struct chrmem_dev {
@@ -66,13 +83,14 @@ struct chrmem_dev {
 
 	/*
 	 * Protects cache_mode and mem_type, and makes "no live mapping"
-	 * stable while the memory type changes: mmap() counts its new
-	 * mapping under it. Taken inside mmap_lock (mmap() is called with
-	 * it held), so nothing under it may touch user memory.
+	 * stable while the memory type changes: mmap() counts a first
+	 * mapping, and close() the end of the last one, under it. Taken
+	 * inside mmap_lock (mmap() and close() are called with it held), so
+	 * nothing under it may touch user memory.
 	 */
 	struct mutex lock;
-	u32 cache_mode;			/* CHRMEM_CACHE_* of new mappings */
-	u32 mem_type;			/* CHRMEM_CACHE_* the buffer has now */
+	u32 cache_mode;			/* CHRMEM_CACHE_* of mappings */
+	u32 mem_type;			/* the buffer's now, or _MIXED */
 
 	/*
 	 * Serialises the operations on the whole buffer (CLEAR, RESET), so
@@ -82,6 +100,8 @@ struct chrmem_dev {
 	 * mapping, they race with other writers by design.
 	 */
 	struct mutex content_lock;
+
+	struct chrmem_chunk_cursor chunk_cursor;
 
 	atomic_t mappings;		/* live VMAs */
 	atomic_t opens;			/* open files */
@@ -93,6 +113,9 @@ static inline struct chrmem_dev *to_chrmem_dev(struct device *dev)
 {
 	return container_of(dev, struct chrmem_dev, dev);
 }
+
+/* main.c */
+bool chrmem_is_live(void);
 
 /* params.c */
 int chrmem_config_load(struct chrmem_config *config);
@@ -107,16 +130,19 @@ unsigned long chrmem_buffer_run(const struct chrmem_buffer *buf,
 				unsigned long first, unsigned long end);
 size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
 			       size_t count, struct iov_iter *iter);
-char *chrmem_buffer_describe_chunks(const struct chrmem_buffer *buf,
-				    size_t *len);
+bool chrmem_buffer_in_use(const struct chrmem_buffer *buf);
+ssize_t chrmem_buffer_read_chunks(const struct chrmem_buffer *buf,
+				  struct chrmem_chunk_cursor *cur, char *out,
+				  loff_t off, size_t count);
 void chrmem_dev_put_pattern(struct chrmem_dev *dev);
-void chrmem_dev_clear(struct chrmem_dev *dev);
-void chrmem_dev_reset(struct chrmem_dev *dev);
+int chrmem_dev_clear(struct chrmem_dev *dev);
+int chrmem_dev_reset(struct chrmem_dev *dev);
 
 /* memtype.c */
-int chrmem_buffer_set_memtype(struct chrmem_buffer *buf, u32 from, u32 to);
+int chrmem_buffer_set_memtype(struct chrmem_buffer *buf, u32 *type, u32 to);
 pgprot_t chrmem_memtype_pgprot(pgprot_t prot, u32 mode);
-int chrmem_dev_claim_memtype(struct chrmem_dev *dev, u32 mode);
+int chrmem_dev_claim_memtype(struct chrmem_dev *dev, u32 mode, bool may_write);
+void chrmem_dev_restore_memtype(struct chrmem_dev *dev);
 int chrmem_dev_set_cache_mode(struct chrmem_dev *dev, u32 mode);
 
 /* fops.c */

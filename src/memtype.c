@@ -7,10 +7,10 @@
  * RAM the kernel records one type per page. A user mapping asked for as
  * uncached or write-combining of a page still recorded as write-back is
  * quietly made write-back ("x86/PAT: ... got write-back"). So the type is
- * first set on the buffer's kernel (linear) mapping with set_memory_uc() or
- * set_memory_wc(), which records it; user mappings then get the same type,
- * and the kernel's own accesses (read, write, CLEAR, RESET) go through a
- * mapping of the same type as every user mapping:
+ * first set on the buffer's kernel (linear) mapping, which records it;
+ * user mappings then get the same type, and the kernel's own accesses
+ * (read, write, CLEAR, RESET, .access) go through a mapping of the same
+ * type as every user mapping:
  *  - cached:   both sides write-back, and x86 caches are coherent;
  *  - uncached: both sides UC-, every access goes to memory;
  *  - wc:       both sides write-combining; the kernel ends its stores with
@@ -18,10 +18,34 @@
  *              before the system call returns.
  * So a CLEAR, RESET or write() is seen through every live mapping.
  *
- * Two mappings of one page with different types alias, which x86 forbids
- * (lost writes, machine checks). chrmem_dev_claim_memtype() therefore lets
- * a buffer change type only while nothing maps it, and refuses a mapping of
- * another type than the live ones with -EBUSY.
+ * The rules, which keep two types from ever aliasing (lost writes, machine
+ * checks) and what the driver reports true:
+ *  1. A buffer has one type at a time, dev->mem_type; its kernel mapping
+ *     and every user mapping have it. sysfs "memory_type" and GET_INFO's
+ *     memory_type report it.
+ *  2. It changes only while nothing maps the buffer and nothing else holds
+ *     a page of it: a pin that outlived its mapping (see buffer.c) would
+ *     keep a write-back view of pages that became uncached. Uncached and
+ *     write-combining mappings are PFN maps (mmap.c), which cannot be
+ *     pinned, so only write-back pages can have such holders.
+ *  3. It changes only for someone who may write the device: the
+ *     SET_CACHE_MODE ioctl and a mapping through a file open for writing,
+ *     and root through sysfs. A mapping that would change it through a
+ *     read-only file fails with -EACCES.
+ *  4. Whenever nothing maps the buffer, it has the device's cache_mode. A
+ *     file opened with O_SYNC maps uncached (like /dev/mem); on a device
+ *     of another mode that makes the buffer uncached for as long as such
+ *     mappings live, and the last one to go takes it back. A mapping of a
+ *     type other than the buffer's while it is mapped fails with -EBUSY.
+ *  5. A change is one call over the whole page array: the kernel's
+ *     set_pages_array_*() flush the TLBs and caches once, not once per
+ *     page or chunk.
+ *  6. After a failed change, dev->mem_type still says what the buffer has:
+ *     the old type when the kernel undid the change, write-back when the
+ *     way back was taken, or CHRMEM_MEMTYPE_MIXED when even that failed.
+ *     A mixed buffer can be mapped by no one until a later change to
+ *     write-back succeeds, and pages that are not surely write-back are
+ *     never given back to the allocator.
  *
  * Architectures without PAT have no per-page type to keep in step, and the
  * kernel's cached view of the buffer could hide data from an uncached user
@@ -35,67 +59,64 @@
 #ifdef CONFIG_X86
 #include <asm/set_memory.h>
 
-static int set_run_memtype(struct page *first, unsigned long count, u32 mode)
+static int set_pages_memtype(struct chrmem_buffer *buf, u32 mode)
 {
-	unsigned long addr = (unsigned long)page_address(first);
-
 	switch (mode) {
 	case CHRMEM_CACHE_UNCACHED:
-		return set_memory_uc(addr, count);
+		return set_pages_array_uc(buf->pages, buf->nr_pages);
 	case CHRMEM_CACHE_WC:
-		return set_memory_wc(addr, count);
+		return set_pages_array_wc(buf->pages, buf->nr_pages);
 	default:
-		return set_memory_wb(addr, count);
+		return set_pages_array_wb(buf->pages, buf->nr_pages);
 	}
 }
 #else
-static int set_run_memtype(struct page *first, unsigned long count, u32 mode)
+static int set_pages_memtype(struct chrmem_buffer *buf, u32 mode)
 {
 	return mode == CHRMEM_CACHE_CACHED ? 0 : -EOPNOTSUPP;
 }
 #endif
 
-static int set_buffer_memtype(struct chrmem_buffer *buf, u32 mode)
+/* Makes the buffer write-back; *type says what it has afterwards. */
+static int set_buffer_writeback(struct chrmem_buffer *buf, u32 *type)
 {
-	unsigned long first, run;
-	int ret;
+	int ret = set_pages_memtype(buf, CHRMEM_CACHE_CACHED);
 
-	for (first = 0; first < buf->nr_pages; first += run) {
-		run = chrmem_buffer_run(buf, first, buf->nr_pages);
-		ret = set_run_memtype(buf->pages[first], run, mode);
-		if (ret)
-			return ret;
-	}
-	return 0;
+	*type = ret ? CHRMEM_MEMTYPE_MIXED : CHRMEM_CACHE_CACHED;
+	return ret;
 }
 
 /**
  * chrmem_buffer_set_memtype() - change the type of the kernel's mapping
  * @buf:  the buffer
- * @from: its current CHRMEM_CACHE_* type
- * @to:   the type it should have
+ * @type: in: the type it has now; out: the type it has afterwards
+ * @to:   the CHRMEM_CACHE_* type it should have
  *
  * PAT grants a type only to pages that are write-back, so a change between
- * two other types passes through write-back.
+ * two other types passes through write-back. A failed change to uncached
+ * or write-combining is undone by the kernel for its records, and here
+ * for the kernel mapping.
  *
- * Return: 0, or an error after which the buffer is write-back again.
+ * Return: 0 (then *@type is @to), or the error of the change (then *@type
+ * is what the buffer has: see rule 6 at the top of this file).
  */
-int chrmem_buffer_set_memtype(struct chrmem_buffer *buf, u32 from, u32 to)
+int chrmem_buffer_set_memtype(struct chrmem_buffer *buf, u32 *type, u32 to)
 {
 	int ret;
 
-	if (from == to)
+	if (*type == to)
 		return 0;
-	if (from != CHRMEM_CACHE_CACHED) {
-		ret = set_buffer_memtype(buf, CHRMEM_CACHE_CACHED);
-		if (ret)
+	if (*type != CHRMEM_CACHE_CACHED) {
+		ret = set_buffer_writeback(buf, type);
+		if (ret || to == CHRMEM_CACHE_CACHED)
 			return ret;
 	}
-	if (to == CHRMEM_CACHE_CACHED)
+	ret = set_pages_memtype(buf, to);
+	if (!ret) {
+		*type = to;
 		return 0;
-	ret = set_buffer_memtype(buf, to);
-	if (ret)
-		set_buffer_memtype(buf, CHRMEM_CACHE_CACHED);
+	}
+	set_buffer_writeback(buf, type);
 	return ret;
 }
 
@@ -112,39 +133,69 @@ pgprot_t chrmem_memtype_pgprot(pgprot_t prot, u32 mode)
 	}
 }
 
+/* Rule 2: a change needs a buffer that no mapping and no pin holds. */
+static int chrmem_dev_change_memtype(struct chrmem_dev *dev, u32 mode)
+{
+	lockdep_assert_held(&dev->lock);
+	if (mode == dev->mem_type)
+		return 0;
+	if (atomic_read(&dev->mappings) || chrmem_buffer_in_use(&dev->buf))
+		return -EBUSY;
+	return chrmem_buffer_set_memtype(&dev->buf, &dev->mem_type, mode);
+}
+
 /**
  * chrmem_dev_claim_memtype() - give the buffer a type for a new mapping
- * @dev:  the device, with dev->lock held
- * @mode: the CHRMEM_CACHE_* type the new mapping needs
+ * @dev:       the device, with dev->lock held
+ * @mode:      the CHRMEM_CACHE_* type the new mapping needs
+ * @may_write: whether the mapping's file was opened for writing
  *
- * Return: 0 when the buffer has type @mode; -EBUSY when it has another
- * type and live mappings that depend on it; or the error of the change.
+ * Return: 0 when the buffer has type @mode; -EACCES when it has another
+ * and the file may not change it; -EBUSY when mappings or pins hold the
+ * other type; or the error of the change.
  */
-int chrmem_dev_claim_memtype(struct chrmem_dev *dev, u32 mode)
+int chrmem_dev_claim_memtype(struct chrmem_dev *dev, u32 mode, bool may_write)
+{
+	lockdep_assert_held(&dev->lock);
+	if (mode == dev->mem_type)
+		return 0;
+	if (!may_write)
+		return -EACCES;
+	return chrmem_dev_change_memtype(dev, mode);
+}
+
+/**
+ * chrmem_dev_restore_memtype() - rule 4: back to the device's mode
+ * @dev: the device, with dev->lock held, whose last mapping just went
+ *
+ * A failure leaves the type the buffer has, which sysfs reports; the next
+ * mapping or SET_CACHE_MODE tries again.
+ */
+void chrmem_dev_restore_memtype(struct chrmem_dev *dev)
 {
 	int ret;
 
 	lockdep_assert_held(&dev->lock);
-	if (mode == dev->mem_type)
-		return 0;
-	if (atomic_read(&dev->mappings))
-		return -EBUSY;
-	ret = chrmem_buffer_set_memtype(&dev->buf, dev->mem_type, mode);
-	dev->mem_type = ret ? CHRMEM_CACHE_CACHED : mode;
-	return ret;
+	ret = chrmem_dev_change_memtype(dev, dev->cache_mode);
+	if (ret)
+		dev_warn_ratelimited(&dev->dev,
+				     "buffer stays %s, not %s: error %d\n",
+				     chrmem_cache_mode_name(dev->mem_type),
+				     chrmem_cache_mode_name(dev->cache_mode),
+				     ret);
 }
 
 /**
- * chrmem_dev_set_cache_mode() - set the type of the device's new mappings
+ * chrmem_dev_set_cache_mode() - set the type of the device's mappings
  * @dev:  the device
  * @mode: CHRMEM_CACHE_*
  *
  * Setting the mode the device already has always succeeds. Another one is
- * refused while the buffer is mapped, and is applied to the kernel's
- * mapping at once, so that read() and write() use it too.
+ * refused while the buffer is mapped or pinned, and is applied to the
+ * kernel's mapping at once, so that read() and write() use it too.
  *
- * Return: 0, -EINVAL for an unknown mode, -EBUSY while mapped, or the
- * error of the change.
+ * Return: 0, -EINVAL for an unknown mode, -EBUSY while mapped or pinned,
+ * or the error of the change (the mode is then unchanged).
  */
 int chrmem_dev_set_cache_mode(struct chrmem_dev *dev, u32 mode)
 {
@@ -153,11 +204,8 @@ int chrmem_dev_set_cache_mode(struct chrmem_dev *dev, u32 mode)
 	if (mode > CHRMEM_CACHE_WC)
 		return -EINVAL;
 	mutex_lock(&dev->lock);
-	if (mode != dev->cache_mode) {
-		if (atomic_read(&dev->mappings))
-			ret = -EBUSY;
-		else
-			ret = chrmem_dev_claim_memtype(dev, mode);
+	if (mode != dev->cache_mode || !atomic_read(&dev->mappings)) {
+		ret = chrmem_dev_change_memtype(dev, mode);
 		if (!ret)
 			WRITE_ONCE(dev->cache_mode, mode);
 	}

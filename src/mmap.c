@@ -2,19 +2,36 @@
 /*
  * Mapping a chrmem buffer into user space.
  *
- * mmap() maps [offset, offset + length) of the buffer in one of two ways:
- *  - remap: all at once, with remap_pfn_range(), one call per physically
- *    contiguous run of pages. Cheapest to touch, but the area is a raw
- *    PFN map (VM_IO | VM_PFNMAP): get_user_pages() refuses it, so O_DIRECT
- *    and io_uring cannot use it as a buffer.
- *  - fault: nothing at mmap() time; the fault handler hands the MM each
- *    page's struct page on first touch. The PTEs are then ordinary ones to
- *    refcounted pages, which get_user_pages(), and so O_DIRECT, accept.
- * Either way the page protection carries the memory type (memtype.c).
+ * mmap() maps [offset, offset + length) of the buffer. The map mode says
+ * when the page tables are filled, the memory type of the mapping (see
+ * memtype.c) what kind of mapping it is:
+ *
+ *                  remap: at mmap()          fault: on first touch
+ *   cached         remap_pfn_range()         vm_insert_page()
+ *                  PFN map                   page-backed
+ *   uncached, wc   remap_pfn_range()         vmf_insert_pfn()
+ *                  PFN map                   PFN map
+ *
+ *  - A PFN map (VM_IO | VM_PFNMAP) holds no page references: the MM sees
+ *    no struct page behind it, get_user_pages() refuses it, so nothing can
+ *    pin its pages, and the PTEs get their cache bits from PAT's record of
+ *    each page (memtype.c), never a second type.
+ *  - A page-backed mapping (VM_MIXEDMAP, the flag vm_insert_page() wants
+ *    from a fault handler) holds a reference per PTE on pages the driver
+ *    owns (buffer.c): get_user_pages() accepts it, so O_DIRECT, io_uring,
+ *    vmsplice and process_vm_readv can use it as a buffer. Only write-back
+ *    mappings are page-backed: a pinned page is mapped write-back by
+ *    whoever pinned it (io_uring's vmap, for one), which would alias an
+ *    uncached or write-combining one. VM_MIXEDMAP also keeps NUMA
+ *    balancing away: it would unmap pages that can never move.
+ * Remap mode is the tutorials' remap_pfn_range() at mmap() time, kept as
+ * it is taught: every memory type, cheapest to touch, not pinnable.
  *
  * Live mappings are counted through the VMA open/close operations, which
  * the MM calls for every VMA that fork, a partial munmap or mremap creates
  * or destroys; only the first VMA of an mmap() has to be counted by hand.
+ * The last one to go gives the buffer back its device's memory type
+ * (memtype.c, rule 4).
  */
 #include <linux/mm.h>
 #include <linux/uio.h>
@@ -28,11 +45,18 @@ static void chrmem_vma_open(struct vm_area_struct *vma)
 	atomic_inc(&dev->mappings);
 }
 
+/*
+ * Under dev->lock, so that a mapping of the buffer cannot appear between
+ * the last one going and the buffer's type being restored.
+ */
 static void chrmem_vma_close(struct vm_area_struct *vma)
 {
 	struct chrmem_dev *dev = vma->vm_private_data;
 
-	atomic_dec(&dev->mappings);
+	mutex_lock(&dev->lock);
+	if (atomic_dec_and_test(&dev->mappings))
+		chrmem_dev_restore_memtype(dev);
+	mutex_unlock(&dev->lock);
 }
 
 /*
@@ -58,19 +82,45 @@ static int chrmem_vma_access(struct vm_area_struct *vma, unsigned long addr,
 }
 
 /*
- * Hands the MM the page at the faulting offset, with a reference for the
- * PTE it installs. An offset past the buffer cannot occur (mmap() checks
- * the bounds and mremap() may not grow the area); it would be SIGBUS.
+ * An offset past the buffer cannot occur (mmap() checks the bounds and
+ * mremap() may not grow the area); it would be SIGBUS.
  */
-static vm_fault_t chrmem_vma_fault(struct vm_fault *vmf)
+static struct page *chrmem_fault_page(struct vm_fault *vmf)
 {
 	struct chrmem_dev *dev = vmf->vma->vm_private_data;
 
 	if (vmf->pgoff >= dev->buf.nr_pages)
+		return NULL;
+	return dev->buf.pages[vmf->pgoff];
+}
+
+/*
+ * Page-backed: vm_insert_page() takes the PTE's reference and mapcount,
+ * and, unlike handing vmf->page back to the MM, neither locks nor dirties
+ * a page that belongs to no file. -EBUSY: another thread's fault mapped
+ * the page first.
+ */
+static vm_fault_t chrmem_vma_fault_page(struct vm_fault *vmf)
+{
+	struct page *page = chrmem_fault_page(vmf);
+	int ret;
+
+	if (!page)
 		return VM_FAULT_SIGBUS;
-	vmf->page = dev->buf.pages[vmf->pgoff];
-	get_page(vmf->page);
-	return 0;
+	ret = vm_insert_page(vmf->vma, vmf->address, page);
+	if (ret && ret != -EBUSY)
+		return vmf_error(ret);
+	return VM_FAULT_NOPAGE;
+}
+
+/* PFN map: the PTE takes vm_page_prot's type, checked against PAT's. */
+static vm_fault_t chrmem_vma_fault_pfn(struct vm_fault *vmf)
+{
+	struct page *page = chrmem_fault_page(vmf);
+
+	if (!page)
+		return VM_FAULT_SIGBUS;
+	return vmf_insert_pfn(vmf->vma, vmf->address, page_to_pfn(page));
 }
 
 static const struct vm_operations_struct chrmem_remap_vm_ops = {
@@ -79,10 +129,17 @@ static const struct vm_operations_struct chrmem_remap_vm_ops = {
 	.access	= chrmem_vma_access,
 };
 
-static const struct vm_operations_struct chrmem_fault_vm_ops = {
+static const struct vm_operations_struct chrmem_fault_page_vm_ops = {
 	.open	= chrmem_vma_open,
 	.close	= chrmem_vma_close,
-	.fault	= chrmem_vma_fault,
+	.fault	= chrmem_vma_fault_page,
+	.access	= chrmem_vma_access,
+};
+
+static const struct vm_operations_struct chrmem_fault_pfn_vm_ops = {
+	.open	= chrmem_vma_open,
+	.close	= chrmem_vma_close,
+	.fault	= chrmem_vma_fault_pfn,
 	.access	= chrmem_vma_access,
 };
 
@@ -136,6 +193,28 @@ static u32 chrmem_mmap_memtype(struct chrmem_dev *dev, struct file *file)
 	return file->f_flags & O_DSYNC ? CHRMEM_CACHE_UNCACHED : dev->cache_mode;
 }
 
+/* Sets up the area for its map mode and memory type: see the top. */
+static int chrmem_mmap_fill(struct chrmem_dev *dev, struct vm_area_struct *vma,
+			    u32 mode)
+{
+	int ret;
+
+	vma->vm_page_prot = chrmem_memtype_pgprot(vma->vm_page_prot, mode);
+	if (dev->map_mode == CHRMEM_MAP_REMAP) {
+		ret = chrmem_remap(dev, vma);
+		if (ret)
+			return ret;
+		vma->vm_ops = &chrmem_remap_vm_ops;
+	} else if (mode == CHRMEM_CACHE_CACHED) {
+		vm_flags_set(vma, VM_MIXEDMAP);
+		vma->vm_ops = &chrmem_fault_page_vm_ops;
+	} else {
+		vm_flags_set(vma, VM_IO | VM_PFNMAP);
+		vma->vm_ops = &chrmem_fault_pfn_vm_ops;
+	}
+	return 0;
+}
+
 /* Called with dev->lock held, so that the memory type cannot change. */
 static int chrmem_mmap_locked(struct chrmem_dev *dev, struct file *file,
 			      struct vm_area_struct *vma)
@@ -143,7 +222,7 @@ static int chrmem_mmap_locked(struct chrmem_dev *dev, struct file *file,
 	u32 mode = chrmem_mmap_memtype(dev, file);
 	int ret;
 
-	ret = chrmem_dev_claim_memtype(dev, mode);
+	ret = chrmem_dev_claim_memtype(dev, mode, file->f_mode & FMODE_WRITE);
 	if (ret == -EBUSY)
 		dev_info_ratelimited(&dev->dev,
 				     "%s mapping refused: the buffer is mapped %s\n",
@@ -151,15 +230,12 @@ static int chrmem_mmap_locked(struct chrmem_dev *dev, struct file *file,
 				     chrmem_cache_mode_name(dev->mem_type));
 	if (ret)
 		return ret;
-	vma->vm_page_prot = chrmem_memtype_pgprot(vma->vm_page_prot, mode);
-
-	if (dev->map_mode == CHRMEM_MAP_REMAP) {
-		ret = chrmem_remap(dev, vma);
-		if (ret)
-			return ret;
-		vma->vm_ops = &chrmem_remap_vm_ops;
-	} else {
-		vma->vm_ops = &chrmem_fault_vm_ops;
+	ret = chrmem_mmap_fill(dev, vma, mode);
+	if (ret) {
+		/* A type claimed for this mapping alone goes back. */
+		if (!atomic_read(&dev->mappings))
+			chrmem_dev_restore_memtype(dev);
+		return ret;
 	}
 	chrmem_vma_open(vma);
 	return 0;

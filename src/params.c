@@ -52,8 +52,11 @@ static const char * const map_mode_names[] = {
 	[CHRMEM_MAP_FAULT]	= "fault",
 };
 
+/* Also names the memory type of a buffer, which may be "mixed". */
 const char *chrmem_cache_mode_name(u32 mode)
 {
+	if (mode == CHRMEM_MEMTYPE_MIXED)
+		return "mixed";
 	return mode < ARRAY_SIZE(cache_mode_names) ? cache_mode_names[mode] : "?";
 }
 

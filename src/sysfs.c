@@ -49,6 +49,16 @@ static ssize_t cache_mode_store(struct device *d,
 }
 static DEVICE_ATTR_RW(cache_mode);
 
+/* The type the buffer has now: see memtype.c. */
+static ssize_t memory_type_show(struct device *d,
+				struct device_attribute *attr, char *buf)
+{
+	u32 type = READ_ONCE(to_chrmem_dev(d)->mem_type);
+
+	return sysfs_emit(buf, "%s\n", chrmem_cache_mode_name(type));
+}
+static DEVICE_ATTR_RO(memory_type);
+
 static ssize_t map_mode_show(struct device *d, struct device_attribute *attr,
 			     char *buf)
 {
@@ -101,16 +111,9 @@ static ssize_t phys_addr_read(struct file *file, struct kobject *kobj,
 			      loff_t off, size_t count)
 {
 	struct chrmem_dev *dev = to_chrmem_dev(kobj_to_dev(kobj));
-	ssize_t ret;
-	size_t len;
-	char *text;
 
-	text = chrmem_buffer_describe_chunks(&dev->buf, &len);
-	if (!text)
-		return -ENOMEM;
-	ret = memory_read_from_buffer(out, count, &off, text, len);
-	kvfree(text);
-	return ret;
+	return chrmem_buffer_read_chunks(&dev->buf, &dev->chunk_cursor, out,
+					 off, count);
 }
 static BIN_ATTR_ADMIN_RO(phys_addr, 0);
 
@@ -123,6 +126,7 @@ static struct attribute *chrmem_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_chunks.attr,
 	&dev_attr_cache_mode.attr,
+	&dev_attr_memory_type.attr,
 	&dev_attr_map_mode.attr,
 	&dev_attr_mappings.attr,
 	&dev_attr_opens.attr,

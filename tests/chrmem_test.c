@@ -279,35 +279,22 @@ long long free_memory_bytes(void)
 	return free + pcp * (long long)page_size();
 }
 
-#define KPF_RESERVED	32	/* bit of PG_reserved in /proc/kpageflags */
-
-long read_reserved_pfns(uint8_t *reserved, size_t max)
+/* The /proc/kpageflags word of page frame @pfn (KPF_* bits), or -errno. */
+long long kpageflags(unsigned long long pfn)
 {
-	uint64_t flags[4096];
+	uint64_t word;
 	int fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
-	size_t pfn = 0;
+	ssize_t got;
+	int err;
 
 	if (fd < 0)
 		return -errno;
-	while (pfn < max) {
-		size_t want = max - pfn < 4096 ? max - pfn : 4096;
-		ssize_t n = pread(fd, flags, want * 8, (off_t)pfn * 8);
-		size_t i;
-
-		if (n < 0) {
-			int err = errno;
-
-			close(fd);
-			return -err;
-		}
-		if (n == 0)
-			break;
-		for (i = 0; i < (size_t)n / 8; i++)
-			reserved[pfn + i] = (flags[i] >> KPF_RESERVED) & 1;
-		pfn += n / 8;
-	}
+	got = pread(fd, &word, sizeof(word), (off_t)(pfn * sizeof(word)));
+	err = errno;
 	close(fd);
-	return (long)pfn;
+	if (got != sizeof(word))
+		return got < 0 ? -err : -EIO;
+	return (long long)(word & ~(1ULL << 63));
 }
 
 int smaps_vmflags(const void *addr, char *flags, size_t len)

@@ -109,11 +109,16 @@ long long meminfo_bytes(const char *key);
  */
 long long free_memory_bytes(void);
 /*
- * Marks in @reserved (one byte per page frame, @max entries) the page
- * frames that /proc/kpageflags shows with PG_reserved. Returns the number
- * of frames read, or -errno.
+ * The /proc/kpageflags word of page frame @pfn, or -errno. Bits: see
+ * Documentation/admin-guide/mm/pagemap.rst (KPF_*); bit 63 is dropped so
+ * that a valid word is never negative.
  */
-long read_reserved_pfns(uint8_t *reserved, size_t max);
+#define KPF_LRU		5
+#define KPF_SLAB	7
+#define KPF_BUDDY	10
+#define KPF_ANON	12
+#define KPF_RESERVED	32
+long long kpageflags(unsigned long long pfn);
 /* The VmFlags of the /proc/self/smaps entry containing @addr: 0/-errno. */
 int smaps_vmflags(const void *addr, char *flags, size_t len);
 /* Whether a VmFlags string contains the two-letter flag @flag. */

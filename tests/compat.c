@@ -16,7 +16,7 @@
 #include "chrmem_test.h"
 
 /* The layout is the same for 32- and 64-bit programs. */
-_Static_assert(sizeof(struct chrmem_info) == CHRMEM_INFO_SIZE_VER0, "size");
+_Static_assert(sizeof(struct chrmem_info) == CHRMEM_INFO_SIZE_VER1, "size");
 _Static_assert(offsetof(struct chrmem_info, size) == 8, "size offset");
 _Static_assert(offsetof(struct chrmem_info, bytes_read) == 32, "bytes_read");
 _Static_assert(offsetof(struct chrmem_info, chunks) == 48, "chunks");
@@ -68,7 +68,7 @@ TEST_F(dev, get_info)
 	struct chrmem_info info;
 
 	get_info(self->fd, &info);
-	EXPECT_EQ(CHRMEM_INFO_SIZE_VER0, info.struct_size);
+	EXPECT_EQ(CHRMEM_INFO_SIZE_VER1, info.struct_size);
 	EXPECT_EQ(self->idx, info.index);
 	EXPECT_EQ(sysfs_ull(self->idx, "size"), info.size);
 	EXPECT_EQ(cache_mode_number(expected_cache_mode()), info.cache_mode);
@@ -77,21 +77,29 @@ TEST_F(dev, get_info)
 	EXPECT_EQ(1, info.opens);
 	EXPECT_LE(1, info.chunks);
 	EXPECT_EQ(0, info.reserved);
+	EXPECT_EQ(info.cache_mode, info.memory_type);
+	EXPECT_EQ(0, info.reserved1);
 }
 
 TEST_F(dev, get_info_struct_sizes)
 {
-	uint8_t raw[80];
+	uint8_t raw[88];
 	struct chrmem_info info;
 
 	/* Larger: known part filled, the tail zeroed, nothing past it. */
 	memset(raw, 0xa5, sizeof(raw));
-	ASSERT_OK(ioctl(self->fd, GET_INFO_SIZED(64), raw));
+	ASSERT_OK(ioctl(self->fd, GET_INFO_SIZED(72), raw));
+	memcpy(&info, raw, sizeof(info));
+	EXPECT_EQ(CHRMEM_INFO_SIZE_VER1, info.struct_size);
+	EXPECT_EQ(self->size, info.size);
+	EXPECT_FILLED(raw + 64, 8, 0);
+	EXPECT_FILLED(raw + 72, 16, 0xa5);
+	/* Version 0's size: filled up to it, as old programs expect. */
+	memset(raw, 0xa5, sizeof(raw));
+	ASSERT_OK(ioctl(self->fd, GET_INFO_SIZED(CHRMEM_INFO_SIZE_VER0), raw));
 	memcpy(&info, raw, sizeof(info));
 	EXPECT_EQ(CHRMEM_INFO_SIZE_VER0, info.struct_size);
-	EXPECT_EQ(self->size, info.size);
-	EXPECT_FILLED(raw + 56, 8, 0);
-	EXPECT_FILLED(raw + 64, 16, 0xa5);
+	EXPECT_FILLED(raw + CHRMEM_INFO_SIZE_VER0, 32, 0xa5);
 	/* Smaller than version 0: refused, untouched. */
 	memset(raw, 0xa5, sizeof(raw));
 	EXPECT_ERRNO2(EINVAL, ENOTTY, ioctl(self->fd, GET_INFO_SIZED(48), raw));

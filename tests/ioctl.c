@@ -167,7 +167,7 @@ TEST_F(dev, get_info_fields)
 	char text[64];
 
 	get_info(self->fd, &info);
-	EXPECT_EQ(CHRMEM_INFO_SIZE_VER0, info.struct_size);
+	EXPECT_EQ(CHRMEM_INFO_SIZE_VER1, info.struct_size);
 	EXPECT_EQ(sizeof(info), info.struct_size);
 	EXPECT_EQ(self->idx, info.index);
 	EXPECT_EQ(sysfs_ull(self->idx, "size"), info.size);
@@ -194,6 +194,11 @@ TEST_F(dev, get_info_fields)
 	EXPECT_LE(1, info.chunks);
 	EXPECT_GE(info.size / self->page, info.chunks);
 	EXPECT_EQ(0, info.reserved);
+	/* Nothing maps the buffer: it has the device's memory type. */
+	EXPECT_EQ(info.cache_mode, info.memory_type);
+	sysfs_str(self->idx, "memory_type", text, sizeof(text));
+	EXPECT_STREQ(expected_cache_mode(), text);
+	EXPECT_EQ(0, info.reserved1);
 }
 
 TEST_F(dev, get_info_tracks_opens_and_mappings)
@@ -216,16 +221,22 @@ TEST_F(dev, get_info_tracks_opens_and_mappings)
 	EXPECT_EQ(0, info.mappings);
 }
 
-TEST_F(dev, get_info_ver0_size_is_the_current_number)
+TEST_F(dev, get_info_ver0_and_ver1_numbers)
 {
 	struct chrmem_info info;
 
-	/* A binary built against v1 of the header uses exactly this number. */
-	EXPECT_EQ(GET_INFO_SIZED(CHRMEM_INFO_SIZE_VER0), CHRMEM_IOC_GET_INFO);
+	/* Binaries built against either header use exactly these numbers. */
+	EXPECT_EQ(GET_INFO_SIZED(CHRMEM_INFO_SIZE_VER1), CHRMEM_IOC_GET_INFO);
+	memset(&info, 0xa5, sizeof(info));
+	ASSERT_OK(ioctl(self->fd, GET_INFO_SIZED(CHRMEM_INFO_SIZE_VER1), &info));
+	EXPECT_EQ(CHRMEM_INFO_SIZE_VER1, info.struct_size);
+	EXPECT_EQ(self->size, info.size);
 	memset(&info, 0xa5, sizeof(info));
 	ASSERT_OK(ioctl(self->fd, GET_INFO_SIZED(CHRMEM_INFO_SIZE_VER0), &info));
 	EXPECT_EQ(CHRMEM_INFO_SIZE_VER0, info.struct_size);
 	EXPECT_EQ(self->size, info.size);
+	/* Nothing past version 0's end was written. */
+	EXPECT_EQ(0xa5a5a5a5u, info.memory_type);
 }
 
 /* A newer program with a larger struct: known part filled, tail zeroed. */
@@ -239,9 +250,10 @@ static void check_larger_struct_(struct th_test *_metadata, int fd,
 	memset(raw, 0xa5, alloc);
 	ASSERT_OK(ioctl(fd, GET_INFO_SIZED(usize), raw));
 	memcpy(&info, raw, sizeof(info));
-	EXPECT_EQ(CHRMEM_INFO_SIZE_VER0, info.struct_size);
+	EXPECT_EQ(CHRMEM_INFO_SIZE_VER1, info.struct_size);
 	EXPECT_EQ(size, info.size);
 	EXPECT_EQ(0, info.reserved);
+	EXPECT_EQ(0, info.reserved1);
 	/* The part only the caller knows is zeroed... */
 	EXPECT_FILLED(raw + sizeof(info), usize - sizeof(info), 0);
 	/* ...and nothing past the size in the ioctl number is touched. */
@@ -253,8 +265,8 @@ static void check_larger_struct_(struct th_test *_metadata, int fd,
 
 TEST_F(dev, get_info_larger_future_struct)
 {
-	check_larger_struct(self->fd, 64, self->size);
-	check_larger_struct(self->fd, 57, self->size);
+	check_larger_struct(self->fd, 72, self->size);
+	check_larger_struct(self->fd, 65, self->size);
 	/* The largest size an ioctl number can carry (14 bits). */
 	check_larger_struct(self->fd, (1u << _IOC_SIZEBITS) - 1, self->size);
 }

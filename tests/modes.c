@@ -206,6 +206,33 @@ TEST_F(dev, pte_bits_follow_every_mode_switch)
 	}
 }
 
+static unsigned int sysfs_memory_type_(struct th_test *_metadata, int idx)
+{
+	char text[32];
+	unsigned int i;
+
+	sysfs_str(idx, "memory_type", text, sizeof(text));
+	for (i = 0; i < 3; i++)
+		if (!strcmp(text, cache_names[i]))
+			return i;
+	TH_LOG("sysfs memory_type is '%s'", text);
+	ASSERT_TRUE(false);
+	return 0;
+}
+#define sysfs_memory_type(idx)	sysfs_memory_type_(_metadata, idx)
+
+/* What sysfs and GET_INFO say of the buffer's type agree with @want. */
+static void check_memory_type_(struct th_test *_metadata, int fd,
+			       unsigned int want)
+{
+	struct chrmem_info info;
+
+	get_info(fd, &info);
+	EXPECT_EQ(want, info.memory_type);
+	EXPECT_EQ(want, sysfs_memory_type(dev_index()));
+}
+#define check_memory_type(fd, want)	check_memory_type_(_metadata, fd, want)
+
 TEST_F(dev, o_sync_maps_uncached)
 {
 	int sfd = open_dev(dev_index(), O_RDWR | O_SYNC | O_CLOEXEC);
@@ -213,15 +240,94 @@ TEST_F(dev, o_sync_maps_uncached)
 			       MAP_SHARED);
 
 	check_pte_bits(map, self->size, CHRMEM_CACHE_UNCACHED);
-	/* The device's own mode is unchanged. */
+	/* The buffer is uncached, and says so; the device's mode stays. */
+	check_memory_type(self->fd, CHRMEM_CACHE_UNCACHED);
 	EXPECT_EQ(self->mode, sysfs_cache_mode(dev_index()));
 	munmap(map, self->size);
 	close(sfd);
 
-	/* Once unmapped, the device's mode is granted again. */
+	/*
+	 * The last O_SYNC mapping took the buffer back to the device's mode
+	 * at once, not at the next mapping: read() and write() use it too.
+	 */
+	check_memory_type(self->fd, self->mode);
 	map = map_dev(self->fd, 0, self->size, PROT_READ, MAP_SHARED);
 	check_pte_bits(map, self->size, self->mode);
 	munmap(map, self->size);
+}
+
+/*
+ * The memory type is the whole buffer's: a file that may not write the
+ * device may not change it, not even through an O_SYNC mapping.
+ */
+TEST_F(dev, o_sync_through_read_only_file_cannot_change_the_type)
+{
+	int rofd = open_dev(dev_index(), O_RDONLY | O_SYNC | O_CLOEXEC);
+	size_t pg = page_size();
+	uint8_t *map;
+
+	if (self->mode == CHRMEM_CACHE_UNCACHED) {
+		/* No change needed: read-only O_SYNC mappings are fine. */
+		map = map_dev(rofd, 0, pg, PROT_READ, MAP_SHARED);
+		check_pte_bits(map, pg, CHRMEM_CACHE_UNCACHED);
+		munmap(map, pg);
+	} else {
+		EXPECT_EQ(EACCES, try_map(rofd, 0, pg, PROT_READ, MAP_SHARED));
+		EXPECT_EQ(EACCES, try_map(rofd, 0, pg, PROT_READ, MAP_PRIVATE));
+	}
+	check_memory_type(self->fd, self->mode);
+	close(rofd);
+
+	/* A plain read-only file maps in the device's mode, as always. */
+	rofd = open_dev(dev_index(), O_RDONLY | O_CLOEXEC);
+	map = map_dev(rofd, 0, pg, PROT_READ, MAP_SHARED);
+	check_pte_bits(map, pg, self->mode);
+	munmap(map, pg);
+	close(rofd);
+}
+
+/*
+ * Page-backed mappings (cached, fault mode) can be pinned and used for
+ * zero-copy I/O; every other one is a PFN map that cannot. smaps shows
+ * which: "mm" (VM_MIXEDMAP, which NUMA balancing also leaves alone)
+ * against "pf" and "io" (VM_PFNMAP, VM_IO).
+ */
+static bool page_backed(const struct chrmem_info *info, unsigned int type)
+{
+	return info->map_mode == CHRMEM_MAP_FAULT &&
+	       type == CHRMEM_CACHE_CACHED;
+}
+
+static void check_mapping_kind_(struct th_test *_metadata, const void *map,
+				bool want_pages)
+{
+	char flags[256];
+
+	ASSERT_OK(smaps_vmflags(map, flags, sizeof(flags)));
+	TH_LOG("VmFlags:%s", flags);
+	EXPECT_EQ(want_pages, vmflags_has(flags, "mm"));
+	EXPECT_EQ(!want_pages, vmflags_has(flags, "pf"));
+	EXPECT_EQ(!want_pages, vmflags_has(flags, "io"));
+}
+#define check_mapping_kind(map, want_pages) \
+	check_mapping_kind_(_metadata, map, want_pages)
+
+TEST_F(dev, mapping_is_page_backed_only_when_cached_in_fault_mode)
+{
+	int sfd = open_dev(dev_index(), O_RDWR | O_SYNC | O_CLOEXEC);
+	size_t pg = page_size();
+	uint8_t *map;
+
+	map = map_dev(self->fd, 0, pg, PROT_READ | PROT_WRITE, MAP_SHARED);
+	map[0] = 1;
+	check_mapping_kind(map, page_backed(&self->info, self->mode));
+	munmap(map, pg);
+
+	map = map_dev(sfd, 0, pg, PROT_READ | PROT_WRITE, MAP_SHARED);
+	map[0] = 2;
+	check_mapping_kind(map, false);
+	munmap(map, pg);
+	close(sfd);
 }
 
 /* Two memory types for one buffer at once would alias: the second waits. */
@@ -398,7 +504,7 @@ TEST_F(dev, ptrace_peeks_into_the_mapping)
 /*
  * An O_DIRECT read from a block device into the mapping: the block layer
  * pins the destination with get_user_pages(), which only page-backed
- * (fault mode) mappings allow; a raw PFN mapping (remap mode) gives EFAULT.
+ * mappings allow (cached, fault mode); a PFN map gives EFAULT.
  */
 TEST_F(dev, o_direct_read_into_mapping)
 {
@@ -425,7 +531,7 @@ TEST_F(dev, o_direct_read_into_mapping)
 	memset(map, 0, len);
 
 	got = pread(dfd, map, len, 0);
-	if (self->info.map_mode == CHRMEM_MAP_FAULT) {
+	if (page_backed(&self->info, self->mode)) {
 		ASSERT_EQ((ssize_t)len, got);
 		EXPECT_PATTERN(map, len, 0, DISK_SEED);
 	} else {
@@ -463,6 +569,69 @@ TEST_F(dev, phys_addr_describes_every_chunk)
 	fclose(f);
 	EXPECT_EQ(self->size, next);
 	EXPECT_EQ(self->info.chunks, chunks);
+}
+
+/* Reads all of @path, @piece bytes per read(); the text's length. */
+static size_t read_in_pieces_(struct th_test *_metadata, const char *path,
+			      char *out, size_t max, size_t piece)
+{
+	size_t len = 0;
+	ssize_t got;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	ASSERT_OK(fd);
+	do {
+		ASSERT_LE(len + piece, max);
+		got = read(fd, out + len, piece);
+		ASSERT_OK(got);
+		len += got;
+	} while (got);
+	close(fd);
+	return len;
+}
+#define read_in_pieces(path, out, max, piece) \
+	read_in_pieces_(_metadata, path, out, max, piece)
+
+/*
+ * The driver makes the text as it is read, resuming where the last read
+ * ended: any way of reading it gives the same text.
+ */
+TEST_F(dev, phys_addr_reads_the_same_in_any_pieces)
+{
+	const size_t pieces[] = { 1, 7, 57, 58, 100, 4095 };
+	size_t max = 64 * (size_t)self->info.chunks + 8192, len, i;
+	char *whole = xmalloc(max), *text = xmalloc(max);
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s", sysfs_attr(dev_index(), "phys_addr"));
+	len = read_in_pieces(path, whole, max, 4096);
+	ASSERT_LT(0, len);
+	for (i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+		memset(text, 0, max);
+		EXPECT_EQ(len, read_in_pieces(path, text, max, pieces[i]));
+		EXPECT_EQ(0, memcmp(whole, text, len));
+	}
+	/* Backwards and into the middle of a line: the same bytes. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_OK(fd);
+	for (i = len; i-- > 0;) {
+		char c;
+
+		ASSERT_EQ(1, pread(fd, &c, 1, (off_t)i));
+		if (c != whole[i]) {
+			TH_LOG("byte %zu differs", i);
+			EXPECT_EQ(whole[i], c);
+			break;
+		}
+		if (i > 256)
+			i -= i / 7;	/* sample a long text */
+	}
+	EXPECT_EQ(0, pread(fd, text, 16, (off_t)len));
+	EXPECT_EQ(0, pread(fd, text, 16, (off_t)len + 4096));
+	close(fd);
+	free(whole);
+	free(text);
 }
 
 TEST_F(dev, phys_addr_hidden_from_unprivileged_users)

@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "chrmem_test.h"
@@ -566,51 +567,141 @@ TEST_F_TIMEOUT(mod, unload_gives_memory_back, 300)
 	}
 }
 
-/*
- * Every page of a buffer is PG_reserved while the driver owns it and no
- * longer after unload; the pages newly reserved by the load form exactly
- * info.chunks physically contiguous runs. (The mapping cannot show page
- * frames: /proc/self/pagemap skips VM_PFNMAP areas.)
- */
-TEST_F_TIMEOUT(mod, buffer_pages_reserved_while_loaded, 120)
+/* Reads sysfs phys_addr of device @idx into @text; its length. */
+static size_t read_phys_addr_(struct th_test *_metadata, int idx, char *text,
+			      size_t max)
 {
-	size_t max = (size_t)(meminfo_bytes("MemTotal") / 4096) * 2 + (1u << 20);
-	uint8_t *before = xmalloc(max), *loaded = xmalloc(max), *after = xmalloc(max);
-	long n_before, n_loaded, n_after, i, added = 0, runs = 0, still = 0;
-	struct chrmem_info info;
+	char path[256];
+	ssize_t len;
 	int fd;
 
-	n_before = read_reserved_pfns(before, max);
-	if (n_before < 0 && !th_strict())
-		SKIP("/proc/kpageflags: %s", strerror((int)-n_before));
-	ASSERT_LT(0, n_before);
-	load_ok("size=6M");
-	fd = open_dev(0, O_RDONLY);
-	get_info(fd, &info);
+	snprintf(path, sizeof(path), "%s/phys_addr", sysfs_dir(idx));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_OK(fd);
+	len = read(fd, text, max - 1);
+	ASSERT_OK(len);
 	close(fd);
-	n_loaded = read_reserved_pfns(loaded, max);
-	ASSERT_EQ(n_before, n_loaded);
-	for (i = 0; i < n_loaded; i++) {
-		if (loaded[i] && !before[i]) {
-			added++;
-			if (i == 0 || !(loaded[i - 1] && !before[i - 1]))
-				runs++;
+	text[len] = 0;
+	return len;
+}
+#define read_phys_addr(idx, text, max) \
+	read_phys_addr_(_metadata, idx, text, max)
+
+/*
+ * What "reserved" means to users, without PG_reserved: the buffer's pages
+ * are plain kernel pages that only the driver holds (no reserved, LRU,
+ * anonymous, slab or free page among them), and they stay where they are
+ * through compaction and reclaim, so their physical addresses hold for DMA.
+ */
+TEST_F_TIMEOUT(mod, buffer_pages_are_unmovable_driver_pages, 120)
+{
+	char before[4096], after[4096], *line, *save = NULL;
+	unsigned long long off, size, phys, pfn, pages = 0, odd = 0;
+	struct chrmem_info info;
+	unsigned int chunks = 0;
+	uint8_t *data = xmalloc(6 * MiB);
+	long long flags;
+	int fd;
+
+	load_ok("size=6M");
+	fd = open_dev(0, O_RDWR);
+	get_info(fd, &info);
+	fill_pattern(data, 6 * MiB, 0, 331);
+	pwrite_all(fd, data, 6 * MiB, 0);
+	read_phys_addr(0, before, sizeof(before));
+	for (line = strtok_r(before, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		ASSERT_EQ(3, sscanf(line, "%llx %llx %llx", &off, &size, &phys));
+		chunks++;
+		for (pfn = phys >> 12; pfn < (phys + size) >> 12; pfn++) {
+			flags = kpageflags(pfn);
+			if (flags < 0 && !th_strict())
+				SKIP("/proc/kpageflags: %s", strerror((int)-flags));
+			ASSERT_LE(0, flags);
+			pages++;
+			if (flags & (1LL << KPF_RESERVED | 1LL << KPF_LRU |
+				     1LL << KPF_ANON | 1LL << KPF_SLAB |
+				     1LL << KPF_BUDDY)) {
+				if (!odd++)
+					TH_LOG("pfn %#llx: kpageflags %#llx",
+					       pfn, flags);
+			}
 		}
 	}
-	/* 6M = 1536 pages became reserved, in info.chunks runs. */
-	EXPECT_EQ(6 * MiB / 4096, added);
-	EXPECT_EQ(info.chunks, runs);
+	EXPECT_EQ(info.chunks, chunks);
+	EXPECT_EQ(6 * MiB / 4096, pages);
+	EXPECT_EQ(0, odd);
+
+	/* Compaction and reclaim move nothing, and lose nothing. */
+	ASSERT_EQ(0, write_text("/proc/sys/vm/compact_memory", "1"));
+	ASSERT_EQ(0, write_text("/proc/sys/vm/drop_caches", "3"));
+	read_phys_addr(0, before, sizeof(before));
+	read_phys_addr(0, after, sizeof(after));
+	EXPECT_STREQ(before, after);
+	memset(data, 0, 6 * MiB);
+	pread_all(fd, data, 6 * MiB, 0);
+	EXPECT_PATTERN(data, 6 * MiB, 0, 331);
+	free(data);
+	close(fd);
 	unload_ok();
-	n_after = read_reserved_pfns(after, max);
-	ASSERT_EQ(n_before, n_after);
-	for (i = 0; i < n_after; i++)
-		if (loaded[i] && !before[i] && after[i])
-			still++;
-	/* Unload cleared PG_reserved on every page before freeing it. */
-	EXPECT_EQ(0, still);
-	free(before);
-	free(loaded);
-	free(after);
+}
+
+/*
+ * A load that fails must never have shown a device: the module's code is
+ * freed whatever holds it, so a file opened (or a mapping made) during
+ * the load would outlive it. A watcher tries to open and map chrmem0 all
+ * through a load whose last device cannot be allocated.
+ */
+TEST_F_TIMEOUT(mod, failed_load_never_shows_a_device, 300)
+{
+	long long total = meminfo_bytes("MemTotal");
+	volatile int *stop = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	char params[128], sizes[96] = "4K";
+	unsigned int devices, i;
+	int status;
+	pid_t pid;
+
+	ASSERT_LT(0, total);
+	ASSERT_NE(MAP_FAILED, (void *)stop);
+	/* A tiny chrmem0, then 1G buffers until memory runs out. */
+	devices = 2 + (unsigned int)((unsigned long long)total / GiB);
+	ASSERT_GE(16, devices);
+	for (i = 1; i < devices; i++)
+		strcat(sizes, ",1G");
+	snprintf(params, sizeof(params), "devices=%u size=%s", devices, sizes);
+
+	pid = fork();
+	ASSERT_OK(pid);
+	if (!pid) {
+		uint8_t *map = MAP_FAILED;
+		int fd = -1, seen = 0;
+
+		while (!*stop) {
+			if (fd < 0)
+				fd = open("/dev/chrmem0", O_RDWR | O_CLOEXEC);
+			if (fd >= 0 && map == MAP_FAILED)
+				map = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+					   MAP_SHARED, fd, 0);
+			seen |= fd >= 0 || path_exists("/sys/class/chrmem/chrmem0");
+		}
+		/* On a broken driver this is where freed code runs. */
+		if (map != MAP_FAILED) {
+			map[0] = 1;
+			munmap(map, 4096);
+		}
+		if (fd >= 0)
+			close(fd);
+		_exit(seen);
+	}
+	load_refused(params, ENOMEM, "chrmem", "1073741824|1G|1024M");
+	*stop = 1;
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	if (WEXITSTATUS(status))
+		TH_LOG("chrmem0 could be seen or opened during a load that failed");
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	munmap((void *)stop, 4096);
 }
 
 /* ---- unload ------------------------------------------------------------ */

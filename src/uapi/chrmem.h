@@ -20,6 +20,12 @@
 #define CHRMEM_CACHE_CACHED	0	/* write-back, the default */
 #define CHRMEM_CACHE_UNCACHED	1	/* uncached (UC- on x86) */
 #define CHRMEM_CACHE_WC		2	/* write-combining */
+/*
+ * Only in chrmem_info.memory_type (sysfs "memory_type": "mixed"): a change
+ * of the buffer's type failed half-way; it cannot be mapped until a change
+ * succeeds. Should not happen; the kernel log says why it did.
+ */
+#define CHRMEM_MEMORY_TYPE_MIXED 0xff
 
 /* How mmap() fills in the page tables (sysfs "map_mode"). */
 #define CHRMEM_MAP_REMAP	0	/* whole area at mmap() time */
@@ -40,6 +46,9 @@
  * @bytes_written: bytes accepted by write() since load or the last RESET
  * @chunks:        number of physically contiguous pieces of the buffer
  * @reserved:      zero
+ * @memory_type:   CHRMEM_CACHE_* the buffer has now (since version 1):
+ *                 @cache_mode whenever nothing maps it; uncached while an
+ *                 O_SYNC mapping of a device of another mode lives
  *
  * The structure may grow at its end in later versions. Its size is part of
  * the ioctl number; the driver accepts any size from CHRMEM_INFO_SIZE_VER0
@@ -58,9 +67,12 @@ struct chrmem_info {
 	__u64 bytes_written;
 	__u32 chunks;
 	__u32 reserved;
+	__u32 memory_type;
+	__u32 reserved1;
 };
 
-#define CHRMEM_INFO_SIZE_VER0	56	/* sizeof(struct chrmem_info) in v1 */
+#define CHRMEM_INFO_SIZE_VER0	56	/* the first version, up to reserved */
+#define CHRMEM_INFO_SIZE_VER1	64	/* up to reserved1 */
 
 /*
  * ioctl numbers. 0xC7 is free in
