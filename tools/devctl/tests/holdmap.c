@@ -6,13 +6,17 @@
  *
  * Maps the first LENGTH bytes (default 4096) of DEVICE shared, touches the
  * first byte so that a fault-mode device inserts a page, prints "mapped"
- * and waits to be killed. It exits by itself after a minute, so a test that
- * forgets it cannot keep the module busy for ever.
+ * and waits to be killed. It dies with the script that started it, so a
+ * test that forgets it cannot keep the module busy for ever; no timer,
+ * which a slow guest could outlive (the mapping gone before the test that
+ * needs it ran).
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 int main(int argc, char *argv[])
@@ -28,6 +32,10 @@ int main(int argc, char *argv[])
 	}
 	if (argc == 3)
 		length = strtoul(argv[2], NULL, 0);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1) {
+		perror("holdmap: PR_SET_PDEATHSIG");
+		return 1;
+	}
 	fd = open(argv[1], O_RDWR);
 	if (fd < 0) {
 		perror(argv[1]);
@@ -42,7 +50,6 @@ int main(int argc, char *argv[])
 	(void)first;
 	printf("mapped\n");
 	fflush(stdout);
-	alarm(60);
 	for (;;)
 		pause();
 }
