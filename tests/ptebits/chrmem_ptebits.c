@@ -1,8 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * chrmem_ptebits - test-only module, never packaged: reports the cache
- * bits (PWT, PCD, PAT) of the page table entry that maps a user address of
- * the calling process, through the misc device /dev/chrmem_ptebits.
+ * chrmem_ptebits - test-only module, never packaged: through the misc
+ * device /dev/chrmem_ptebits (root's alone) it reports
+ *  - PTEBITS_IOC_QUERY: the cache bits (PWT, PCD, PAT) of the page table
+ *    entry that maps a user address of the calling process;
+ *  - PTEBITS_IOC_PAGE: the reference count, map count and some flags of
+ *    the page at a page frame number, so that the tests can prove who
+ *    holds references to the chrmem buffer's pages, and that every one
+ *    taken is given back.
  *
  * On x86 these bits index the PAT; Linux programs it as
  *   index 0 WB, 1 WC, 2 UC-, 3 UC, 4 WB, 5 WP, 6 UC-, 7 WT
@@ -11,10 +16,13 @@
  * /sys/kernel/debug/x86/pat_memtype_list does not list RAM, so this is the
  * independent witness of what the chrmem driver asked for.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/memory_hotplug.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/page_ref.h>
 #include <linux/pgtable.h>
 #include <linux/uaccess.h>
 
@@ -70,15 +78,11 @@ static int walk(struct mm_struct *mm, unsigned long addr, u32 *bits)
 	return 0;
 }
 
-static long ptebits_ioctl(struct file *file, unsigned int cmd,
-			  unsigned long arg)
+static long query_pte(struct ptebits_query __user *uq)
 {
-	struct ptebits_query __user *uq = (void __user *)arg;
 	struct ptebits_query q;
 	int ret;
 
-	if (cmd != PTEBITS_IOC_QUERY)
-		return -ENOTTY;
 	if (copy_from_user(&q, uq, sizeof(q)))
 		return -EFAULT;
 	mmap_read_lock(current->mm);
@@ -87,6 +91,120 @@ static long ptebits_ioctl(struct file *file, unsigned int cmd,
 	if (ret)
 		return ret;
 	return copy_to_user(uq, &q, sizeof(q)) ? -EFAULT : 0;
+}
+
+/*
+ * The number of user page table entries that map @folio. From 6.12 on
+ * that is folio_mapcount(), inline. On 6.1 folio_mapcount() is not
+ * exported, but for an order-0 folio (all chrmem has) page_mapcount() is
+ * the same number; a page whose map count field holds a page type (a page
+ * table, say) is mapped nowhere.
+ */
+#ifdef PTEBITS_HAVE_INLINE_FOLIO_MAPCOUNT
+static int folio_user_mappings(struct folio *folio, struct page *page,
+			       s32 *mapcount)
+{
+	*mapcount = folio_mapcount(folio);
+	return 0;
+}
+#else
+static int folio_user_mappings(struct folio *folio, struct page *page,
+			       s32 *mapcount)
+{
+	if (folio_test_large(folio))
+		return -EOPNOTSUPP;
+	*mapcount = page_has_type(page) ? 0 : page_mapcount(page);
+	return 0;
+}
+#endif
+
+static u32 page_flags(struct folio *folio, struct page *page)
+{
+	u32 flags = 0;
+
+	/* PG_reserved is defined for order-0 pages only. */
+	if (folio_test_large(folio))
+		flags |= PTEBITS_PAGE_LARGE;
+	else if (PageReserved(page))
+		flags |= PTEBITS_PAGE_RESERVED;
+	if (folio_test_lru(folio))
+		flags |= PTEBITS_PAGE_LRU;
+	if (folio_test_anon(folio))
+		flags |= PTEBITS_PAGE_ANON;
+	if (folio_maybe_dma_pinned(folio))
+		flags |= PTEBITS_PAGE_PINNED;
+	return flags;
+}
+
+/*
+ * Reads the state of the page at p->pfn. The folio is held for the read,
+ * so that it can be neither freed nor split meanwhile; a folio with no
+ * reference left is free, or on its way there, and is not touched. The
+ * page may change folios between page_folio() and folio_try_get(): then
+ * the caller is asked to try again.
+ */
+static int read_page_state(struct ptebits_page *p)
+{
+	struct folio *folio;
+	struct page *page;
+	int ret;
+
+	if (p->pfn != (unsigned long)p->pfn)
+		return -ENXIO;
+	page = pfn_to_online_page(p->pfn);
+	if (!page)
+		return -ENXIO;
+	p->refcount = 0;
+	p->mapcount = 0;
+	p->flags = 0;
+	p->reserved = 0;
+
+	folio = page_folio(page);
+	if (!folio_try_get(folio)) {
+		p->flags = PTEBITS_PAGE_FREE;
+		return 0;
+	}
+	if (folio != page_folio(page)) {
+		folio_put(folio);
+		return -EAGAIN;
+	}
+	ret = folio_user_mappings(folio, page, &p->mapcount);
+	if (!ret) {
+		p->refcount = folio_ref_count(folio) - 1;	/* not ours */
+		p->flags = page_flags(folio, page);
+	}
+	folio_put(folio);
+	return ret;
+}
+
+static long query_page(struct ptebits_page __user *up)
+{
+	struct ptebits_page p;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (copy_from_user(&p, up, sizeof(p)))
+		return -EFAULT;
+	ret = read_page_state(&p);
+	if (ret)
+		return ret;
+	return copy_to_user(up, &p, sizeof(p)) ? -EFAULT : 0;
+}
+
+static long ptebits_ioctl(struct file *file, unsigned int cmd,
+			  unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case PTEBITS_IOC_QUERY:
+		return query_pte(uarg);
+	case PTEBITS_IOC_PAGE:
+		return query_page(uarg);
+	default:
+		return -ENOTTY;
+	}
 }
 
 static const struct file_operations ptebits_fops = {
@@ -102,5 +220,5 @@ static struct miscdevice ptebits_misc = {
 };
 module_misc_device(ptebits_misc);
 
-MODULE_DESCRIPTION("chrmem test helper: cache bits of a user PTE");
+MODULE_DESCRIPTION("chrmem test helper: cache bits of a user PTE, page references");
 MODULE_LICENSE("GPL");

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
- * Interface of the test-only chrmem_ptebits module: which x86 cache bits
- * the page table entry mapping a user address of the calling process has.
- * Used by the guest tests to prove a mapping's memory type from the page
- * tables themselves, independently of the chrmem driver.
+ * Interface of the test-only chrmem_ptebits module, for the guest tests to
+ * see what the kernel itself records, independently of the chrmem driver:
+ *  - PTEBITS_IOC_QUERY: which x86 cache bits the page table entry mapping
+ *    a user address of the calling process has (a mapping's memory type);
+ *  - PTEBITS_IOC_PAGE: the reference count, map count and a few flags of
+ *    the page at a page frame number (who holds the buffer's pages).
+ * The device is root's alone (mode 0600); PTEBITS_IOC_PAGE also wants
+ * CAP_SYS_ADMIN.
  */
 #ifndef CHRMEM_PTEBITS_H
 #define CHRMEM_PTEBITS_H
@@ -24,5 +28,34 @@ struct ptebits_query {
 };
 
 #define PTEBITS_IOC_QUERY	_IOWR(0xC7, 0xF0, struct ptebits_query)
+
+/* Flags of a page, in struct ptebits_page.flags. */
+#define PTEBITS_PAGE_RESERVED	0x01	/* PG_reserved (order-0 pages only) */
+#define PTEBITS_PAGE_LRU	0x02	/* on an LRU list: reclaimable, movable */
+#define PTEBITS_PAGE_LARGE	0x04	/* part of a large folio (compound) */
+#define PTEBITS_PAGE_ANON	0x08	/* anonymous memory */
+#define PTEBITS_PAGE_PINNED	0x10	/* maybe DMA-pinned (pin_user_pages) */
+#define PTEBITS_PAGE_FREE	0x20	/* no reference: free or being freed */
+
+/*
+ * A snapshot: the page may change as soon as the ioctl returns. The
+ * helper's own reference, taken to read a page that cannot be freed under
+ * it, is not counted. A free page (PTEBITS_PAGE_FREE) has every other
+ * field zero.
+ */
+struct ptebits_page {
+	__u64 pfn;	/* in: page frame number */
+	__s32 refcount;	/* out: references to the page's folio */
+	__s32 mapcount;	/* out: user page table entries mapping the folio */
+	__u32 flags;	/* out: PTEBITS_PAGE_* */
+	__u32 reserved;	/* out: zero */
+};
+
+/*
+ * Fails with ENXIO for a page frame with no online memory behind it, and
+ * with EOPNOTSUPP for a page of a large folio on a kernel (6.1) whose
+ * folio_mapcount() is not available to modules.
+ */
+#define PTEBITS_IOC_PAGE	_IOWR(0xC7, 0xF1, struct ptebits_page)
 
 #endif /* CHRMEM_PTEBITS_H */
