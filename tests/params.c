@@ -13,6 +13,7 @@
  * allowed range, warn nothing, and leave nothing behind.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -702,6 +703,71 @@ TEST_F_TIMEOUT(mod, failed_load_never_shows_a_device, 300)
 		TH_LOG("chrmem0 could be seen or opened during a load that failed");
 	EXPECT_EQ(0, WEXITSTATUS(status));
 	munmap((void *)stop, 4096);
+}
+
+/*
+ * Kills a CLEAR of the whole buffer once it has begun (its first page is
+ * zero); true if the kill cut it short (the last page still holds 0xff).
+ */
+static bool clear_cut_short_(struct th_test *_metadata, int fd, size_t size)
+{
+	uint8_t page[4096], first = 0xff;
+	int status;
+	pid_t pid;
+
+	memset(page, 0xff, sizeof(page));
+	pwrite_all(fd, page, sizeof(page), 0);
+	pwrite_all(fd, page, sizeof(page), size - sizeof(page));
+	pid = fork();
+	ASSERT_OK(pid);
+	if (!pid) {
+		ioctl(fd, CHRMEM_IOC_CLEAR);
+		_exit(0);
+	}
+	while (first) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			TH_LOG("the CLEAR ended before it was seen to begin");
+			return false;
+		}
+		pread_all(fd, &first, 1, 0);
+	}
+	kill(pid, SIGKILL);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	pread_all(fd, page, sizeof(page), size - sizeof(page));
+	return page[sizeof(page) - 1] == 0xff;
+}
+#define clear_cut_short(fd, size)	clear_cut_short_(_metadata, fd, size)
+
+/*
+ * A CLEAR of a large buffer takes seconds (far more when uncached on real
+ * hardware); a killed process must not have to wait for it to end. The
+ * kill is sent as soon as the clear is seen to have begun, so the clear
+ * can only win the race on a very fast machine: of three tries one must
+ * be cut short.
+ */
+TEST_F_TIMEOUT(mod, clear_stops_when_the_task_is_killed, 300)
+{
+	long long avail = meminfo_bytes("MemAvailable");
+	unsigned long long size = 1024 * MiB;
+	char params[64];
+	int tries, cut = 0, fd;
+
+	if ((unsigned long long)avail < size + 256 * MiB)
+		size = 256 * MiB;
+	snprintf(params, sizeof(params), "size=%lluM cache_mode=uncached",
+		 size >> 20);
+	load_ok(params);
+	fd = open_dev(0, O_RDWR);
+	for (tries = 0; tries < 3 && !cut; tries++)
+		cut += clear_cut_short(fd, size);
+	if (!cut)
+		TH_LOG("three CLEARs of %llu MiB ran to their end despite SIGKILL",
+		       size >> 20);
+	EXPECT_EQ(1, cut);
+	/* The device works on: a full CLEAR. */
+	ASSERT_OK(ioctl(fd, CHRMEM_IOC_CLEAR));
+	close(fd);
+	unload_ok();
 }
 
 /* ---- unload ------------------------------------------------------------ */
