@@ -369,7 +369,7 @@ static void *ioctl_storm(void *arg)
 			continue;
 		}
 		if (cmd == CHRMEM_IOC_GET_INFO &&
-		    (info.size != w->size || info.struct_size != CHRMEM_INFO_SIZE_VER0 ||
+		    (info.size != w->size || info.struct_size != sizeof(info) ||
 		     info.mappings > 4 * THREADS || info.opens < 1))
 			worker_error(w, "GET_INFO: size %llu struct_size %u mappings %u opens %u",
 				     (unsigned long long)info.size, info.struct_size,
