@@ -51,10 +51,14 @@ const struct kmsg_line *kmsg_find(const struct kmsg *k, int max_level,
 /*
  * Index of the first kernel record from @from on that shows a kernel
  * problem (WARNING, BUG, oops, page allocation failure, OOM killer, x86/PAT
- * complaint, lockdep, KASAN/UBSAN, ...), or -1.
+ * complaint, lockdep, KASAN/UBSAN, stalls, ...), or -1.
  */
 long kmsg_splat(const struct kmsg *k, size_t from);
-/* Whether one line of text (kernel log or console) shows such a problem. */
+/*
+ * Whether one line of text (kernel log or console) shows such a problem:
+ * it contains a signature of tests/lib/kernel-log-signatures and none of
+ * its exceptions, exactly as tests/vm/scan-kernel-log decides.
+ */
 int kmsg_is_splat(const char *text);
 
 #endif /* CHRMEM_KMSG_H */
