@@ -307,10 +307,58 @@ TEST_F(map, mremap_move_keeps_count_and_data)
 	EXPECT_EQ(0, mappings(self));
 }
 
-/* The harness must see this die of SIGSEGV: the mapping is exactly as long
- * as asked, and the page after it is a guard. */
+/* Where access_past_mapping_segv expects its one SIGSEGV. */
+static void *volatile guard_addr;
+
+/* Exit status of a SIGSEGV anywhere else: not the signal the test wants. */
+#define SEGV_ELSEWHERE	3
+
+/* Async-signal-safe "# <what> 0x<addr>\n" on stdout. */
+static void say_addr(const char *what, const void *addr)
+{
+	char buf[128], *q = buf;
+	uintptr_t v = (uintptr_t)addr;
+	int shift;
+
+	*q++ = '#';
+	*q++ = ' ';
+	while (*what && q < buf + 80)
+		*q++ = *what++;
+	*q++ = ' ';
+	*q++ = '0';
+	*q++ = 'x';
+	for (shift = sizeof(v) * 8 - 4; shift >= 0; shift -= 4)
+		*q++ = "0123456789abcdef"[(v >> shift) & 0xf];
+	*q++ = '\n';
+	if (write(STDOUT_FILENO, buf, q - buf) < 0)
+		return;
+}
+
+/*
+ * A SIGSEGV at the guard page returns with the default action back in
+ * place (SA_RESETHAND): the access faults again and kills the test with
+ * SIGSEGV, as the harness expects. Anywhere else it exits, so a fault
+ * before the guard page (in the mapping itself) can never pass.
+ */
+static void segv_at_guard(int sig, siginfo_t *si, void *ctx)
+{
+	(void)sig;
+	(void)ctx;
+	if (si->si_addr == guard_addr)
+		return;
+	say_addr("SIGSEGV at", si->si_addr);
+	say_addr("and not at the guard page", guard_addr);
+	_exit(SEGV_ELSEWHERE);
+}
+
+/* The harness must see this die of SIGSEGV at the page after the mapping:
+ * the mapping is exactly as long as asked, and that page is a guard. */
 TEST_F_SIGNAL(map, access_past_mapping_segv, SIGSEGV)
 {
+	struct sigaction sa = {
+		.sa_sigaction = segv_at_guard,
+		.sa_flags = SA_SIGINFO | SA_RESETHAND,
+	};
 	size_t pg = self->page;
 	uint8_t *area = mmap(NULL, 2 * pg, PROT_NONE,
 			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -320,6 +368,8 @@ TEST_F_SIGNAL(map, access_past_mapping_segv, SIGSEGV)
 	p = mmap(area, pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 		 self->fd, 0);
 	ASSERT_TRUE(p == area);
+	guard_addr = area + pg;
+	ASSERT_OK(sigaction(SIGSEGV, &sa, NULL));
 	p[pg - 1] = 1;
 	p[pg] = 1;	/* the guard page */
 	TH_LOG("no SIGSEGV past the mapping");

@@ -59,8 +59,20 @@ expect() {
 
 # ---- 1. unit tests ---------------------------------------------------------
 
+# The unit program ends with its plan "1..N" once all N points have run;
+# a crash, an exit before the end or an exit status that does not match
+# the points (0 with none failed, 1 with some) is one more failure.
 "$unit" >"$work/unit.tap" 2>&1
-tap_import <"$work/unit.tap"
+unit_rc=$?
+grep -v '^1\.\.[0-9]*$' "$work/unit.tap" >"$work/unit.points"
+tap_import <"$work/unit.points"
+unit_plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$work/unit.tap")
+unit_points=$(grep -c -e '^ok - ' -e '^not ok - ' "$work/unit.tap")
+unit_failed=$(grep -c '^not ok - ' "$work/unit.tap")
+[ "$unit_failed" -eq 0 ] && unit_want_rc=0 || unit_want_rc=1
+[ -n "$unit_plan" ] && [ "$unit_plan" -eq "$unit_points" ] && [ "$unit_plan" -gt 0 ] &&
+	[ "$unit_rc" -eq "$unit_want_rc" ]
+verdict "unit tests ran to their end: $unit_points points of plan ${unit_plan:-(none)}, exit status $unit_rc"
 
 # ---- 2. the dump format against hexdump -C ---------------------------------
 

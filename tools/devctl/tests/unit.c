@@ -3,7 +3,8 @@
  * unit - host unit tests of devctl's driver-independent code.
  *
  *   unit                          run the tests: "ok - ..." lines that
- *                                 tests/host.sh numbers and counts
+ *                                 tests/host.sh numbers and counts, then
+ *                                 the plan "1..N" once all N have run
  *   unit hexdump FILE OFFSET LEN  dump FILE through devctl's own read loop
  *                                 and formatter, to compare with hexdump -C
  *   unit json STRING...           a JSON document {"strings": [...]}, for a
@@ -31,7 +32,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-static unsigned int failed;
+static unsigned int checks, failed;
 
 static void check(bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -40,6 +41,7 @@ static void check(bool ok, const char *fmt, ...)
 {
 	va_list ap;
 
+	checks++;
 	printf("%sok - ", ok ? "" : "not ");
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
@@ -499,8 +501,14 @@ static void test_buffer_copy(void)
 	close(out);
 }
 
+/*
+ * The plan comes last, when every test has run: a crash or an early exit
+ * leaves none, which tests/host.sh counts as a failure. Lines go out one
+ * by one, so the points before a crash are still seen.
+ */
 static int run_tests(void)
 {
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_parse_u64();
 	test_format_size();
 	test_mode_names();
@@ -513,6 +521,7 @@ static int run_tests(void)
 	test_pattern_source();
 	test_buffer_fill();
 	test_buffer_copy();
+	printf("1..%u\n", checks);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
