@@ -128,6 +128,13 @@ static int info_one(struct chrmem_device *dev, void *arg)
 		     "  chunks:          %s\n", st.chunks);
 	print_string(PRINT_ANY, "cache_mode", "  cache mode:      %s\n",
 		     st.cache_mode);
+	/* The type the buffer has now; the cache mode unless O_SYNC maps it. */
+	if (st.have_memory_type)
+		print_string(PRINT_ANY, "memory_type",
+			     "  memory type:     %s\n", st.memory_type);
+	else
+		print_unknown(PRINT_ANY, "memory_type",
+			      "  memory type:     %s\n");
 	print_string(PRINT_ANY, "map_mode", "  map mode:        %s\n",
 		     st.map_mode);
 	print_u64(PRINT_ANY, "mappings", "  mappings:        %s\n", st.mappings);

@@ -292,6 +292,13 @@ static void state_from_info(struct device_state *state,
 		  cache_mode_name(info->cache_mode), info->cache_mode);
 	mode_text(state->map_mode, sizeof(state->map_mode),
 		  map_mode_name(info->map_mode), info->map_mode);
+	if (info->struct_size >= CHRMEM_INFO_SIZE_VER1) {
+		state->have_memory_type = true;
+		mode_text(state->memory_type, sizeof(state->memory_type),
+			  info->memory_type == CHRMEM_MEMORY_TYPE_MIXED ?
+			  "mixed" : cache_mode_name(info->memory_type),
+			  info->memory_type);
+	}
 	state->mappings = info->mappings;
 	/* Our own descriptor is one of the driver's open files. */
 	state->opens = info->opens > 0 ? info->opens - 1 : 0;
@@ -352,6 +359,8 @@ static int state_from_sysfs(const struct chrmem_device *dev, const char *op,
 		  sizeof(state->cache_mode), NULL },
 		{ "map_mode", NULL, state->map_mode,
 		  sizeof(state->map_mode), NULL },
+		{ "memory_type", NULL, state->memory_type,
+		  sizeof(state->memory_type), &state->have_memory_type },
 		{ "mappings", &state->mappings, NULL, 0, NULL },
 		{ "opens", &state->opens, NULL, 0, NULL },
 		{ "chunks", &state->chunks, NULL, 0, &state->have_chunks },

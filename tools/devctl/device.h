@@ -37,6 +37,8 @@ struct device_state {
 	uint64_t size;
 	char cache_mode[16];
 	char map_mode[16];
+	bool have_memory_type;	/* the driver reports it (version 1) */
+	char memory_type[16];	/* the buffer's memory type now */
 	uint64_t mappings;
 	uint64_t opens;		/* not counting devctl's own open */
 	bool have_chunks, have_bytes_read, have_bytes_written;

@@ -197,7 +197,7 @@ expect "info succeeds and names the device" 0 stdout "chrmem0:" \
 run devctl --json info
 check "info --json is valid JSON" json_valid
 check "info --json has the documented keys" \
-	[ "$(json_keys '.devices\[0\]')" = "name path sysfs size chunks cache_mode map_mode mappings opens bytes_read bytes_written info_size phys_layout " ]
+	[ "$(json_keys '.devices\[0\]')" = "name path sysfs size chunks cache_mode memory_type map_mode mappings opens bytes_read bytes_written info_size phys_layout " ]
 check "info --json chunks is the sysfs chunks" \
 	[ "$(json_field '.devices[0].chunks')" = "$(sysfs chunks 2>/dev/null || echo 1)" ]
 if [ -e $sys/phys_addr ]; then
