@@ -651,7 +651,8 @@ static void episode_edges(struct worker *w, unsigned int d)
 static void episode_ioctl(struct worker *w, unsigned int d)
 {
 	struct file *f = some_file(w, d, false, below(w, 2) ? O_RDONLY : O_RDWR);
-	unsigned char bigger[64];
+	/* A structure from a future header: always larger than today's. */
+	unsigned char bigger[sizeof(struct chrmem_info) + 32];
 	struct chrmem_info info;
 	uint32_t mode = 3 + below(w, 100);
 
