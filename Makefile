@@ -10,7 +10,9 @@
 #                     KERNELS="trixie sid" picks the guest lane's kernels
 #                     (bookworm bookworm-backports trixie sid),
 #                     PKG_SUITES="bookworm" the pkg lane's suites
-#                     (bookworm trixie)
+#                     (bookworm trixie),
+#                     DEBUG_KERNELS="6.12" the debug lane's kernels
+#                     (6.1 6.12)
 #   make deb          build the Debian packages in a clean bookworm chroot
 #                     (into build/deb/bookworm/; DEB_SUITE=trixie for
 #                     trixie's)
@@ -26,6 +28,7 @@ KDIR ?= $(lastword $(shell ls -d /lib/modules/*/build 2>/dev/null | sort -V))
 LANES ?=
 KERNELS ?=
 PKG_SUITES ?=
+DEBUG_KERNELS ?=
 DEB_SUITE ?= bookworm
 
 # Packages for the host-side tests and the kernel style checks; the guest
@@ -53,7 +56,7 @@ deps:
 check: deps
 	$(MAKE) all
 	CHRMEM_KERNELS="$(KERNELS)" CHRMEM_PKG_SUITES="$(PKG_SUITES)" \
-		tests/check-all $(LANES)
+		CHRMEM_DEBUG_KERNELS="$(DEBUG_KERNELS)" tests/check-all $(LANES)
 
 deb:
 	pkg/build-deb --suite $(DEB_SUITE)
