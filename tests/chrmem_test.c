@@ -486,3 +486,22 @@ void sync_wait_(struct th_test *_metadata, struct sync_pipe *p)
 
 	ASSERT_EQ(1, read(p->rd, &c, 1));
 }
+
+int ptebits_open_(struct th_test *_metadata)
+{
+	const char *ko = getenv("CHRMEM_PTEBITS_KO");
+	int fd, kofd;
+
+	if (!path_exists(PTEBITS_DEV)) {
+		kofd = open(ko ? ko : PTEBITS_KO, O_RDONLY | O_CLOEXEC);
+		if (kofd < 0 && !th_strict())
+			SKIP("no chrmem_ptebits module: %s", strerror(errno));
+		ASSERT_OK(kofd);
+		if (syscall(SYS_finit_module, kofd, "", 0) && errno != EEXIST)
+			ASSERT_OK(-1);
+		close(kofd);
+	}
+	fd = open(PTEBITS_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_OK(fd);
+	return fd;
+}

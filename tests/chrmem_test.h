@@ -124,6 +124,17 @@ int smaps_vmflags(const void *addr, char *flags, size_t len);
 /* Whether a VmFlags string contains the two-letter flag @flag. */
 bool vmflags_has(const char *flags, const char *flag);
 
+/* ---- the test-only helper module (tests/ptebits) ---------------------- */
+
+#define PTEBITS_DEV	"/dev/chrmem_ptebits"
+#define PTEBITS_KO	"/chrmem/chrmem_ptebits.ko"	/* $CHRMEM_PTEBITS_KO */
+/*
+ * Opens the helper's device, loading the module first if needed (a SKIP
+ * without it, unless strict). Returns the descriptor.
+ */
+int ptebits_open_(struct th_test *_metadata);
+#define ptebits_open()	ptebits_open_(_metadata)
+
 /* ---- the module ------------------------------------------------------ */
 
 bool module_loaded(void);

@@ -29,8 +29,6 @@
 #include "chrmem_test.h"
 #include "ptebits/ptebits.h"
 
-#define PTEBITS_DEV	"/dev/chrmem_ptebits"
-#define PTEBITS_KO	"/chrmem/chrmem_ptebits.ko"
 #define DISK_DEFAULT	"/dev/vda"
 #define DISK_SEED	19
 #define DIRECT_LEN	(256 * 1024)
@@ -52,25 +50,6 @@ static unsigned int expected_bits(unsigned int mode)
 	}
 }
 
-static int ptebits_open_(struct th_test *_metadata)
-{
-	const char *ko = getenv("CHRMEM_PTEBITS_KO");
-	int fd, kofd;
-
-	if (!path_exists(PTEBITS_DEV)) {
-		kofd = open(ko ? ko : PTEBITS_KO, O_RDONLY | O_CLOEXEC);
-		if (kofd < 0 && !th_strict())
-			SKIP("no chrmem_ptebits module: %s", strerror(errno));
-		ASSERT_OK(kofd);
-		if (syscall(SYS_finit_module, kofd, "", 0) && errno != EEXIST)
-			ASSERT_OK(-1);
-		close(kofd);
-	}
-	fd = open(PTEBITS_DEV, O_RDWR | O_CLOEXEC);
-	ASSERT_OK(fd);
-	return fd;
-}
-#define ptebits_open()	ptebits_open_(_metadata)
 
 /*
  * Touches every page of [map, map + len) and checks that each is mapped

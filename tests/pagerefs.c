@@ -49,8 +49,6 @@
 #include "chrmem_test.h"
 #include "ptebits/ptebits.h"
 
-#define HELPER_DEV	"/dev/chrmem_ptebits"
-#define HELPER_KO	"/chrmem/chrmem_ptebits.ko"
 #define DISK_DEFAULT	"/dev/vda"
 #define IO_LEN		(256 * 1024)	/* bytes of each O_DIRECT/io_uring I/O */
 #define SPLICE_PAGES	16		/* a default pipe's capacity */
@@ -79,26 +77,6 @@ FIXTURE(bufpages) {
 	bool page_backed;	/* cached + fault: PTEs hold references */
 };
 
-/* Opens the helper's device, loading chrmem_ptebits.ko first if needed. */
-static int open_page_helper_(struct th_test *_metadata)
-{
-	const char *ko = getenv("CHRMEM_PTEBITS_KO");
-	int fd, kofd;
-
-	if (!path_exists(HELPER_DEV)) {
-		kofd = open(ko ? ko : HELPER_KO, O_RDONLY | O_CLOEXEC);
-		if (kofd < 0 && !th_strict())
-			SKIP("no chrmem_ptebits module: %s", strerror(errno));
-		ASSERT_OK(kofd);
-		if (syscall(SYS_finit_module, kofd, "", 0) && errno != EEXIST)
-			ASSERT_OK(-1);
-		close(kofd);
-	}
-	fd = open(HELPER_DEV, O_RDWR | O_CLOEXEC);
-	ASSERT_OK(fd);
-	return fd;
-}
-#define open_page_helper()	open_page_helper_(_metadata)
 
 /*
  * Fills self->pfns from sysfs phys_addr ("offset size phys" in hex, one
@@ -155,7 +133,7 @@ FIXTURE_SETUP(bufpages)
 			    self->info.map_mode == CHRMEM_MAP_FAULT;
 	self->size = self->info.size;
 	self->nr_pages = self->size / page_size();
-	self->helper = open_page_helper();
+	self->helper = ptebits_open();
 	read_buffer_pfns(self);
 }
 
