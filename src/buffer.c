@@ -251,32 +251,6 @@ static size_t chrmem_chunk_line(const struct chrmem_buffer *buf,
 			 (u64)PFN_PHYS(page_to_pfn(buf->pages[first])));
 }
 
-/*
- * Moves @cur to the line that holds byte @off of the text, from the start
- * if @off lies before it. Return: false when @off is past the end.
- */
-static bool chrmem_cursor_seek(const struct chrmem_buffer *buf,
-			       struct chrmem_chunk_cursor *cur, loff_t off)
-{
-	char line[CHUNK_LINE_MAX];
-	unsigned long run;
-	size_t len;
-
-	if (off < cur->text_off) {
-		cur->text_off = 0;
-		cur->page = 0;
-	}
-	while (cur->page < buf->nr_pages) {
-		run = chrmem_buffer_run(buf, cur->page, buf->nr_pages);
-		len = chrmem_chunk_line(buf, cur->page, run, line);
-		if (off < cur->text_off + (loff_t)len)
-			return true;
-		cur->text_off += len;
-		cur->page += run;
-	}
-	return false;
-}
-
 /**
  * chrmem_buffer_read_chunks() - read the physical layout, as text
  * @buf:   the buffer
@@ -288,8 +262,8 @@ static bool chrmem_cursor_seek(const struct chrmem_buffer *buf,
  * The text has one line per physically contiguous chunk: its offset in
  * the buffer, its size and its physical address, in hexadecimal. It is
  * made line by line as it is read, starting from where the previous read
- * ended, so reading all of it in pieces costs one pass over the buffer
- * however many chunks it has.
+ * ended (from the start if @off lies before that), so reading all of it in
+ * pieces costs one pass over the buffer however many chunks it has.
  *
  * Return: bytes copied, 0 at or past the end.
  */
@@ -302,21 +276,24 @@ ssize_t chrmem_buffer_read_chunks(const struct chrmem_buffer *buf,
 	unsigned long run;
 
 	mutex_lock(&cur->lock);
-	if (!chrmem_cursor_seek(buf, cur, off))
-		goto out_unlock;
+	if (off < cur->text_off) {
+		cur->text_off = 0;
+		cur->page = 0;
+	}
 	while (done < count && cur->page < buf->nr_pages) {
 		run = chrmem_buffer_run(buf, cur->page, buf->nr_pages);
 		len = chrmem_chunk_line(buf, cur->page, run, line);
-		skip = off + done - cur->text_off;
-		n = min(len - skip, count - done);
-		memcpy(out + done, line + skip, n);
-		done += n;
-		if (skip + n < len)
-			break;		/* the next read starts in this line */
+		if (off + done < cur->text_off + (loff_t)len) {
+			skip = off + done - cur->text_off;
+			n = min(len - skip, count - done);
+			memcpy(out + done, line + skip, n);
+			done += n;
+			if (skip + n < len)
+				break;	/* the next read starts in this line */
+		}
 		cur->text_off += len;
 		cur->page += run;
 	}
-out_unlock:
 	mutex_unlock(&cur->lock);
 	return done;
 }

@@ -40,12 +40,6 @@ struct chrmem_config {
 };
 
 /*
- * The memory type of a buffer whose change failed half-way (memtype.c,
- * rule 6): neither surely write-back nor surely of one other type.
- */
-#define CHRMEM_MEMTYPE_MIXED	CHRMEM_MEMORY_TYPE_MIXED
-
-/*
  * struct chrmem_buffer - the memory behind one device
  *
  * Pages come from the page allocator in blocks as large as it will give
@@ -90,7 +84,8 @@ struct chrmem_dev {
 	 */
 	struct mutex lock;
 	u32 cache_mode;			/* CHRMEM_CACHE_* of mappings */
-	u32 mem_type;			/* the buffer's now, or _MIXED */
+	/* The buffer's type now; CHRMEM_MEMORY_TYPE_MIXED: memtype.c rule 6 */
+	u32 mem_type;
 
 	/*
 	 * Serialises the operations on the whole buffer (CLEAR, RESET), so

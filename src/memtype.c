@@ -42,7 +42,7 @@
  *     page or chunk.
  *  6. After a failed change, dev->mem_type still says what the buffer has:
  *     the old type when the kernel undid the change, write-back when the
- *     way back was taken, or CHRMEM_MEMTYPE_MIXED when even that failed.
+ *     way back was taken, or CHRMEM_MEMORY_TYPE_MIXED when even that failed.
  *     A mixed buffer can be mapped by no one until a later change to
  *     write-back succeeds, and pages that are not surely write-back are
  *     never given back to the allocator.
@@ -82,7 +82,7 @@ static int set_buffer_writeback(struct chrmem_buffer *buf, u32 *type)
 {
 	int ret = set_pages_memtype(buf, CHRMEM_CACHE_CACHED);
 
-	*type = ret ? CHRMEM_MEMTYPE_MIXED : CHRMEM_CACHE_CACHED;
+	*type = ret ? CHRMEM_MEMORY_TYPE_MIXED : CHRMEM_CACHE_CACHED;
 	return ret;
 }
 

@@ -225,7 +225,7 @@ static int chrmem_mmap_locked(struct chrmem_dev *dev, struct file *file,
 	ret = chrmem_dev_claim_memtype(dev, mode, file->f_mode & FMODE_WRITE);
 	if (ret == -EBUSY)
 		dev_info_ratelimited(&dev->dev,
-				     "%s mapping refused: the buffer is mapped %s\n",
+				     "%s mapping refused: the buffer is %s, mapped or pinned\n",
 				     chrmem_cache_mode_name(mode),
 				     chrmem_cache_mode_name(dev->mem_type));
 	if (ret)

@@ -55,7 +55,7 @@ static const char * const map_mode_names[] = {
 /* Also names the memory type of a buffer, which may be "mixed". */
 const char *chrmem_cache_mode_name(u32 mode)
 {
-	if (mode == CHRMEM_MEMTYPE_MIXED)
+	if (mode == CHRMEM_MEMORY_TYPE_MIXED)
 		return "mixed";
 	return mode < ARRAY_SIZE(cache_mode_names) ? cache_mode_names[mode] : "?";
 }
