@@ -99,6 +99,11 @@ int cache_mode_number(const char *name)
 	       !strcmp(name, "wc") ? CHRMEM_CACHE_WC : -1;
 }
 
+int set_cache_mode(int fd, uint32_t mode)
+{
+	return ioctl(fd, CHRMEM_IOC_SET_CACHE_MODE, &mode);
+}
+
 int map_mode_number(const char *name)
 {
 	return !strcmp(name, "remap") ? CHRMEM_MAP_REMAP :
@@ -230,6 +235,21 @@ unsigned long long sysfs_ull_(struct th_test *_metadata, int idx,
 		th_fail(_metadata, true);
 	}
 	return v;
+}
+
+unsigned int sysfs_cache_type_(struct th_test *_metadata, int idx,
+			       const char *attr)
+{
+	char buf[64];
+	int mode;
+
+	sysfs_str(idx, attr, buf, sizeof(buf));
+	mode = cache_mode_number(buf);
+	if (mode < 0) {
+		TH_LOG("%s/%s: \"%s\" is no cache mode", sysfs_dir(idx), attr, buf);
+		th_fail(_metadata, true);
+	}
+	return mode;
 }
 
 bool path_exists(const char *path)

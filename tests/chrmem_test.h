@@ -54,6 +54,8 @@ const char *expected_cache_mode(void);
 const char *expected_map_mode(void);
 int cache_mode_number(const char *name);
 int map_mode_number(const char *name);
+/* CHRMEM_IOC_SET_CACHE_MODE to @mode: 0 or -1 with errno. */
+int set_cache_mode(int fd, uint32_t mode);
 
 /*
  * Opens /dev/chrmemN. A missing node is a SKIP ("module not loaded"), or a
@@ -98,6 +100,10 @@ void sysfs_str_(struct th_test *_metadata, int idx, const char *attr,
 unsigned long long sysfs_ull_(struct th_test *_metadata, int idx,
 			      const char *attr);
 #define sysfs_ull(idx, attr)	sysfs_ull_(_metadata, idx, attr)
+/* The CHRMEM_CACHE_* that attribute @attr (cache_mode, memory_type) names. */
+unsigned int sysfs_cache_type_(struct th_test *_metadata, int idx,
+			       const char *attr);
+#define sysfs_cache_type(idx, attr)	sysfs_cache_type_(_metadata, idx, attr)
 
 bool path_exists(const char *path);
 /* A "Key:   123 kB" line of /proc/meminfo, in bytes; -1 if absent. */

@@ -81,26 +81,6 @@ static void check_pte_bits_(struct th_test *_metadata, volatile uint8_t *map,
 #define check_pte_bits(map, len, mode) \
 	check_pte_bits_(_metadata, map, len, mode)
 
-static unsigned int sysfs_cache_mode_(struct th_test *_metadata, int idx)
-{
-	char text[32];
-	unsigned int i;
-
-	sysfs_str(idx, "cache_mode", text, sizeof(text));
-	for (i = 0; i < 3; i++)
-		if (!strcmp(text, cache_names[i]))
-			return i;
-	TH_LOG("sysfs cache_mode is '%s'", text);
-	ASSERT_TRUE(false);
-	return 0;
-}
-#define sysfs_cache_mode(idx)	sysfs_cache_mode_(_metadata, idx)
-
-static int set_cache_mode(int fd, uint32_t mode)
-{
-	return ioctl(fd, CHRMEM_IOC_SET_CACHE_MODE, &mode);
-}
-
 static char sysfs_attr_path[256];
 static const char *sysfs_attr(int idx, const char *attr)
 {
@@ -142,7 +122,7 @@ TEST_F(dev, reports_modes_in_sysfs_and_info)
 	const char *want_map = getenv("CHRMEM_MAP_MODE");
 	char text[32];
 
-	EXPECT_EQ(self->mode, sysfs_cache_mode(dev_index()));
+	EXPECT_EQ(self->mode, sysfs_cache_type(dev_index(), "cache_mode"));
 	sysfs_str(dev_index(), "map_mode", text, sizeof(text));
 	EXPECT_STREQ(self->info.map_mode == CHRMEM_MAP_FAULT ? "fault" : "remap",
 		     text);
@@ -173,7 +153,7 @@ TEST_F(dev, pte_bits_follow_every_mode_switch)
 
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		ASSERT_OK(set_cache_mode(self->fd, order[i]));
-		EXPECT_EQ(order[i], sysfs_cache_mode(dev_index()));
+		EXPECT_EQ(order[i], sysfs_cache_type(dev_index(), "cache_mode"));
 		map = map_dev(self->fd, 0, self->size, PROT_READ | PROT_WRITE,
 			      MAP_SHARED);
 		/* Data written in one mode must survive the switch. */
@@ -185,21 +165,6 @@ TEST_F(dev, pte_bits_follow_every_mode_switch)
 	}
 }
 
-static unsigned int sysfs_memory_type_(struct th_test *_metadata, int idx)
-{
-	char text[32];
-	unsigned int i;
-
-	sysfs_str(idx, "memory_type", text, sizeof(text));
-	for (i = 0; i < 3; i++)
-		if (!strcmp(text, cache_names[i]))
-			return i;
-	TH_LOG("sysfs memory_type is '%s'", text);
-	ASSERT_TRUE(false);
-	return 0;
-}
-#define sysfs_memory_type(idx)	sysfs_memory_type_(_metadata, idx)
-
 /* What sysfs and GET_INFO say of the buffer's type agree with @want. */
 static void check_memory_type_(struct th_test *_metadata, int fd,
 			       unsigned int want)
@@ -208,7 +173,7 @@ static void check_memory_type_(struct th_test *_metadata, int fd,
 
 	get_info(fd, &info);
 	EXPECT_EQ(want, info.memory_type);
-	EXPECT_EQ(want, sysfs_memory_type(dev_index()));
+	EXPECT_EQ(want, sysfs_cache_type(dev_index(), "memory_type"));
 }
 #define check_memory_type(fd, want)	check_memory_type_(_metadata, fd, want)
 
@@ -221,7 +186,7 @@ TEST_F(dev, o_sync_maps_uncached)
 	check_pte_bits(map, self->size, CHRMEM_CACHE_UNCACHED);
 	/* The buffer is uncached, and says so; the device's mode stays. */
 	check_memory_type(self->fd, CHRMEM_CACHE_UNCACHED);
-	EXPECT_EQ(self->mode, sysfs_cache_mode(dev_index()));
+	EXPECT_EQ(self->mode, sysfs_cache_type(dev_index(), "cache_mode"));
 	munmap(map, self->size);
 	close(sfd);
 
@@ -338,7 +303,7 @@ TEST_F(dev, set_cache_mode_busy_while_mapped)
 				     cache_names[other]));
 	/* Setting the mode it already has is not a change. */
 	EXPECT_OK(set_cache_mode(self->fd, self->mode));
-	EXPECT_EQ(self->mode, sysfs_cache_mode(dev_index()));
+	EXPECT_EQ(self->mode, sysfs_cache_type(dev_index(), "cache_mode"));
 
 	/* A forked copy of the mapping keeps the device busy. */
 	pid_t pid = fork();
@@ -353,10 +318,10 @@ TEST_F(dev, set_cache_mode_busy_while_mapped)
 
 	munmap(map, page_size());
 	EXPECT_OK(set_cache_mode(self->fd, other));
-	EXPECT_EQ(other, sysfs_cache_mode(dev_index()));
+	EXPECT_EQ(other, sysfs_cache_type(dev_index(), "cache_mode"));
 	snprintf(text, sizeof(text), "%s\n", cache_names[self->mode]);
 	EXPECT_EQ(0, write_text(sysfs_attr(dev_index(), "cache_mode"), text));
-	EXPECT_EQ(self->mode, sysfs_cache_mode(dev_index()));
+	EXPECT_EQ(self->mode, sysfs_cache_type(dev_index(), "cache_mode"));
 }
 
 TEST_F(dev, set_cache_mode_bad_input)
@@ -373,7 +338,7 @@ TEST_F(dev, set_cache_mode_bad_input)
 	EXPECT_EQ(-EINVAL, write_text(attr, "\n"));
 	EXPECT_EQ(-EINVAL, write_text(attr, "wc wc"));
 	/* Nothing above changed anything. */
-	EXPECT_EQ(self->mode, sysfs_cache_mode(dev_index()));
+	EXPECT_EQ(self->mode, sysfs_cache_type(dev_index(), "cache_mode"));
 	close(rofd);
 }
 

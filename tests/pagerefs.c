@@ -112,11 +112,6 @@ static void read_buffer_pfns_(struct th_test *_metadata,
 }
 #define read_buffer_pfns(self)	read_buffer_pfns_(_metadata, self)
 
-static int set_cache_mode(int fd, uint32_t mode)
-{
-	return ioctl(fd, CHRMEM_IOC_SET_CACHE_MODE, &mode);
-}
-
 FIXTURE_SETUP(bufpages)
 {
 	int want_cache = cache_mode_number(expected_cache_mode());
@@ -1011,21 +1006,6 @@ TEST_F(bufpages, proc_pid_mem_access_to_mapping)
 
 /* ---- d. a pin that outlives its mapping -------------------------------- */
 
-static unsigned int sysfs_cache_mode_(struct th_test *_metadata)
-{
-	char text[32];
-	unsigned int i;
-
-	sysfs_str(dev_index(), "cache_mode", text, sizeof(text));
-	for (i = 0; i < 3; i++)
-		if (!strcmp(text, cache_names[i]))
-			return i;
-	TH_LOG("sysfs cache_mode is '%s'", text);
-	ASSERT_TRUE(false);
-	return 0;
-}
-#define sysfs_cache_mode()	sysfs_cache_mode_(_metadata)
-
 /* Another cache mode than the device's: the one a change would go to. */
 static unsigned int other_cache_mode(const struct th_fixture_bufpages *self)
 {
@@ -1043,7 +1023,7 @@ static void expect_cache_mode_change_refused_(struct th_test *_metadata,
 	EXPECT_ERRNO(EBUSY, set_cache_mode(self->fd, other));
 	snprintf(path, sizeof(path), "%s/cache_mode", sysfs_dir(dev_index()));
 	EXPECT_EQ(-EBUSY, write_text(path, cache_names[other]));
-	EXPECT_EQ(self->cache_mode, sysfs_cache_mode());
+	EXPECT_EQ(self->cache_mode, sysfs_cache_type(dev_index(), "cache_mode"));
 }
 #define expect_cache_mode_change_refused(self) \
 	expect_cache_mode_change_refused_(_metadata, self)
@@ -1055,9 +1035,9 @@ static void expect_cache_mode_change_granted_(struct th_test *_metadata,
 	unsigned int other = other_cache_mode(self);
 
 	EXPECT_OK(set_cache_mode(self->fd, other));
-	EXPECT_EQ(other, sysfs_cache_mode());
+	EXPECT_EQ(other, sysfs_cache_type(dev_index(), "cache_mode"));
 	EXPECT_OK(set_cache_mode(self->fd, self->cache_mode));
-	EXPECT_EQ(self->cache_mode, sysfs_cache_mode());
+	EXPECT_EQ(self->cache_mode, sysfs_cache_type(dev_index(), "cache_mode"));
 }
 #define expect_cache_mode_change_granted(self) \
 	expect_cache_mode_change_granted_(_metadata, self)
