@@ -18,6 +18,7 @@ tap_failed_lanes=0
 tap_passed=0
 tap_failed=0
 tap_skipped=0
+tap_failures=()
 
 tap_start() {
 	echo "TAP version 14"
@@ -51,6 +52,10 @@ tap_lane() {
 			totals=$line
 			line="# $line"
 		fi
+		# A failed point, or one a guest suite printed (tests/vm/check
+		# keeps those as comments "# LABEL: SUITE: not ok N - ...").
+		[[ ! $line =~ ^[[:space:]]*(#\ [^#]*:\ )?not\ ok\  ]] ||
+			tap_failures+=("$name: ${line#"${line%%[![:space:]]*}"}")
 		printf '    %s\n' "$line"
 	done < <(set +e; "$@" 2>&1; echo "@@lane-status $?")
 	if [[ -z $totals ]]; then
@@ -82,11 +87,16 @@ tap_skip_lane() {
 	echo "ok $tap_lanes - $name # SKIP $reason"
 }
 
-# The plan and the sums; exit status 0 only if no lane failed. Every
-# failed lane counts at least one failure (tap_lane sees to it; this is
-# the guard that keeps it so).
+# The plan, the failed points again (at any depth, each with its lane:
+# a long run's log is often read from its end only) and the sums; exit
+# status 0 only if no lane failed. Every failed lane counts at least one
+# failure (tap_lane sees to it; this is the guard that keeps it so).
 tap_finish() {
+	local failure
 	echo "1..$tap_lanes"
+	for failure in "${tap_failures[@]}"; do
+		echo "# failed: $failure"
+	done
 	if ((tap_failed < tap_failed_lanes)); then
 		echo "# $tap_failed_lanes lanes failed but only $tap_failed failures were counted: counting $tap_failed_lanes"
 		tap_failed=$tap_failed_lanes
