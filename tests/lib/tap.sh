@@ -40,6 +40,7 @@ tap_add_totals() {
 # diagnostic line), so the last line never says 0 failed after a failure.
 tap_lane() {
 	local name=$1 totals='' line status=unknown failed_before=$tap_failed
+	local start=$SECONDS
 	shift
 	tap_lanes=$((tap_lanes + 1))
 	echo "# Subtest: $name"
@@ -68,6 +69,7 @@ tap_lane() {
 			tap_failed=$((tap_failed + 1))
 		fi
 	fi
+	echo "    # $name: $((SECONDS - start)) s"
 	if [[ $status == 0 ]] && ((tap_failed == failed_before)); then
 		echo "ok $tap_lanes - $name"
 	else
