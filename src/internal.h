@@ -4,7 +4,7 @@
  *
  * main.c    module load/unload, device creation
  * params.c  module parameters: parsing and validation
- * buffer.c  the reserved-page buffer behind each device
+ * buffer.c  the pages behind each device, allocated at load
  * memtype.c memory types (cached, uncached, wc) of a buffer
  * fops.c    open/release/read/write/llseek/ioctl
  * mmap.c    mmap() and the VMA operations

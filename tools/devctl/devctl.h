@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "buffer.h"
+#include "range-io.h"
 #include "device.h"
 
 /* Exit statuses, as documented in devctl(1). */

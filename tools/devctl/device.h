@@ -16,7 +16,7 @@
 
 #include <linux/chrmem.h>
 
-#include "buffer.h"
+#include "range-io.h"
 
 #define SYSFS_CLASS_DIR	"/sys/class/chrmem"
 #define CHRMEM_GROUP	"chrmem"

@@ -10,8 +10,8 @@
  *   unit json STRING...           a JSON document {"strings": [...]}, for a
  *                                 real JSON parser to check
  *
- * The device-facing loops run here on regular files: buffer.c takes a file
- * descriptor and a size, which is the seam (see buffer.h).
+ * The device-facing loops run here on regular files: range-io.c takes a file
+ * descriptor and a size, which is the seam (see range-io.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../buffer.h"
+#include "../range-io.h"
 #include "../device.h"
 #include "../hexdump.h"
 #include "../parse.h"

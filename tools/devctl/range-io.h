@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * buffer.h - ranges of a buffer and the I/O loops that move them.
+ * range-io.h - ranges of a buffer and the I/O loops that move them.
  *
  * Everything here works on a plain file descriptor and a size, not on a
  * chrmem device: the commands pass the device and the size GET_INFO gave,
@@ -8,8 +8,8 @@
  * checks and the dump format be tested without a driver, while the guest
  * tests run the same code against the real device.
  */
-#ifndef DEVCTL_BUFFER_H
-#define DEVCTL_BUFFER_H
+#ifndef DEVCTL_RANGE_IO_H
+#define DEVCTL_RANGE_IO_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -75,4 +75,4 @@ int fd_source(void *ctx, void *data, size_t len);
 /* A sink writing everything to a file descriptor. */
 int fd_sink(void *ctx, const void *data, size_t len);
 
-#endif /* DEVCTL_BUFFER_H */
+#endif /* DEVCTL_RANGE_IO_H */

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * buffer.c - range checks and chunked copies (see buffer.h).
+ * range-io.c - range checks and chunked copies (see range-io.h).
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "buffer.h"
+#include "range-io.h"
 
 /*
  * Large enough that a 1 GiB buffer takes few system calls, small enough for
