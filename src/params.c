@@ -41,22 +41,14 @@ module_param_named(map_mode, map_mode_param, charp, 0444);
 MODULE_PARM_DESC(map_mode,
 		 "How mmap() fills the page tables: remap (all at mmap time) or fault (page by page, on first touch; allows O_DIRECT into the mapping) (default remap)");
 
-static const char * const cache_mode_names[] = {
-	[CHRMEM_CACHE_CACHED]	= "cached",
-	[CHRMEM_CACHE_UNCACHED]	= "uncached",
-	[CHRMEM_CACHE_WC]	= "wc",
-};
-
-static const char * const map_mode_names[] = {
-	[CHRMEM_MAP_REMAP]	= "remap",
-	[CHRMEM_MAP_FAULT]	= "fault",
-};
+static const char * const cache_mode_names[] = CHRMEM_CACHE_MODE_NAMES;
+static const char * const map_mode_names[] = CHRMEM_MAP_MODE_NAMES;
 
 /* Also names the memory type of a buffer, which may be "mixed". */
 const char *chrmem_cache_mode_name(u32 mode)
 {
 	if (mode == CHRMEM_MEMORY_TYPE_MIXED)
-		return "mixed";
+		return CHRMEM_MEMORY_TYPE_MIXED_NAME;
 	return mode < ARRAY_SIZE(cache_mode_names) ? cache_mode_names[mode] : "?";
 }
 

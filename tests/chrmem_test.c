@@ -92,11 +92,24 @@ const char *expected_map_mode(void)
 			     "remap");
 }
 
+const char *const cache_mode_names[CHRMEM_CACHE_MODES] =
+	CHRMEM_CACHE_MODE_NAMES;
+static const char *const map_mode_names[] = CHRMEM_MAP_MODE_NAMES;
+
+static int name_number(const char *name, const char *const *names,
+		       int count)
+{
+	int i;
+
+	for (i = 0; i < count; i++)
+		if (!strcmp(name, names[i]))
+			return i;
+	return -1;
+}
+
 int cache_mode_number(const char *name)
 {
-	return !strcmp(name, "cached") ? CHRMEM_CACHE_CACHED :
-	       !strcmp(name, "uncached") ? CHRMEM_CACHE_UNCACHED :
-	       !strcmp(name, "wc") ? CHRMEM_CACHE_WC : -1;
+	return name_number(name, cache_mode_names, CHRMEM_CACHE_MODES);
 }
 
 int set_cache_mode(int fd, uint32_t mode)
@@ -106,8 +119,8 @@ int set_cache_mode(int fd, uint32_t mode)
 
 int map_mode_number(const char *name)
 {
-	return !strcmp(name, "remap") ? CHRMEM_MAP_REMAP :
-	       !strcmp(name, "fault") ? CHRMEM_MAP_FAULT : -1;
+	return name_number(name, map_mode_names,
+			   sizeof(map_mode_names) / sizeof(map_mode_names[0]));
 }
 
 int open_dev_(struct th_test *_metadata, int idx, int flags)

@@ -52,6 +52,9 @@ const char *expected_pattern(void);
  */
 const char *expected_cache_mode(void);
 const char *expected_map_mode(void);
+/* The cache modes' names, indexed by CHRMEM_CACHE_* (from the uapi). */
+#define CHRMEM_CACHE_MODES 3
+extern const char *const cache_mode_names[CHRMEM_CACHE_MODES];
 int cache_mode_number(const char *name);
 int map_mode_number(const char *name);
 /* CHRMEM_IOC_SET_CACHE_MODE to @mode: 0 or -1 with errno. */

@@ -33,8 +33,6 @@
 #define DISK_SEED	19
 #define DIRECT_LEN	(256 * 1024)
 
-static const char *const cache_names[] = { "cached", "uncached", "wc" };
-
 /* ---- helpers ---------------------------------------------------------- */
 
 /* The PTE bits a mapping of memory type @mode must have, of PWT|PCD|PAT. */
@@ -49,7 +47,6 @@ static unsigned int expected_bits(unsigned int mode)
 		return 0;		/* PAT index 0: WB */
 	}
 }
-
 
 /*
  * Touches every page of [map, map + len) and checks that each is mapped
@@ -72,7 +69,7 @@ static void check_pte_bits_(struct th_test *_metadata, volatile uint8_t *map,
 		    (q.bits & mask) != want) {
 			if (!bad++)
 				TH_LOG("page at +%zu: bits 0x%x, want present, 4K, cache bits 0x%x (%s)",
-				       off, q.bits, want, cache_names[mode]);
+				       off, q.bits, want, cache_mode_names[mode]);
 		}
 	}
 	close(fd);
@@ -127,7 +124,7 @@ TEST_F(dev, reports_modes_in_sysfs_and_info)
 	EXPECT_STREQ(self->info.map_mode == CHRMEM_MAP_FAULT ? "fault" : "remap",
 		     text);
 	if (want_cache)
-		EXPECT_STREQ(want_cache, cache_names[self->mode]);
+		EXPECT_STREQ(want_cache, cache_mode_names[self->mode]);
 	if (want_map)
 		EXPECT_STREQ(want_map, text);
 }
@@ -294,13 +291,13 @@ TEST_F(dev, second_memory_type_refused_while_mapped)
 
 TEST_F(dev, set_cache_mode_busy_while_mapped)
 {
-	unsigned int other = (self->mode + 1) % 3;
+	unsigned int other = (self->mode + 1) % CHRMEM_CACHE_MODES;
 	uint8_t *map = map_dev(self->fd, 0, page_size(), PROT_READ, MAP_SHARED);
 	char text[16];
 
 	EXPECT_ERRNO(EBUSY, set_cache_mode(self->fd, other));
 	EXPECT_EQ(-EBUSY, write_text(sysfs_attr(dev_index(), "cache_mode"),
-				     cache_names[other]));
+				     cache_mode_names[other]));
 	/* Setting the mode it already has is not a change. */
 	EXPECT_OK(set_cache_mode(self->fd, self->mode));
 	EXPECT_EQ(self->mode, sysfs_cache_type(dev_index(), "cache_mode"));
@@ -319,7 +316,7 @@ TEST_F(dev, set_cache_mode_busy_while_mapped)
 	munmap(map, page_size());
 	EXPECT_OK(set_cache_mode(self->fd, other));
 	EXPECT_EQ(other, sysfs_cache_type(dev_index(), "cache_mode"));
-	snprintf(text, sizeof(text), "%s\n", cache_names[self->mode]);
+	snprintf(text, sizeof(text), "%s\n", cache_mode_names[self->mode]);
 	EXPECT_EQ(0, write_text(sysfs_attr(dev_index(), "cache_mode"), text));
 	EXPECT_EQ(self->mode, sysfs_cache_type(dev_index(), "cache_mode"));
 }

@@ -61,8 +61,6 @@
 #define PEER_READ_SEED	43	/* for another process to read */
 #define PEER_WRITE_SEED	44	/* written by another process */
 
-static const char *const cache_names[] = { "cached", "uncached", "wc" };
-
 /* ---- the fixture: the device, its page frames, the helper ------------ */
 
 FIXTURE(bufpages) {
@@ -76,7 +74,6 @@ FIXTURE(bufpages) {
 	unsigned int cache_mode;	/* as loaded */
 	bool page_backed;	/* cached + fault: PTEs hold references */
 };
-
 
 /*
  * Fills self->pfns from sysfs phys_addr ("offset size phys" in hex, one
@@ -1022,7 +1019,7 @@ static void expect_cache_mode_change_refused_(struct th_test *_metadata,
 
 	EXPECT_ERRNO(EBUSY, set_cache_mode(self->fd, other));
 	snprintf(path, sizeof(path), "%s/cache_mode", sysfs_dir(dev_index()));
-	EXPECT_EQ(-EBUSY, write_text(path, cache_names[other]));
+	EXPECT_EQ(-EBUSY, write_text(path, cache_mode_names[other]));
 	EXPECT_EQ(self->cache_mode, sysfs_cache_type(dev_index(), "cache_mode"));
 }
 #define expect_cache_mode_change_refused(self) \

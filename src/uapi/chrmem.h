@@ -31,6 +31,26 @@
 #define CHRMEM_MAP_REMAP	0	/* whole area at mmap() time */
 #define CHRMEM_MAP_FAULT	1	/* page by page, on first touch */
 
+/*
+ * The names of the modes in module parameters, sysfs and devctl: array
+ * initialisers indexed by the values above, the one list of them that the
+ * driver, devctl and the tests all use:
+ *
+ *	static const char *const names[] = CHRMEM_CACHE_MODE_NAMES;
+ */
+#define CHRMEM_CACHE_MODE_NAMES {			\
+	[CHRMEM_CACHE_CACHED]	= "cached",		\
+	[CHRMEM_CACHE_UNCACHED]	= "uncached",		\
+	[CHRMEM_CACHE_WC]	= "wc",			\
+}
+
+#define CHRMEM_MEMORY_TYPE_MIXED_NAME	"mixed"
+
+#define CHRMEM_MAP_MODE_NAMES {				\
+	[CHRMEM_MAP_REMAP]	= "remap",		\
+	[CHRMEM_MAP_FAULT]	= "fault",		\
+}
+
 /**
  * struct chrmem_info - what CHRMEM_IOC_GET_INFO reports about a device
  * @struct_size:   out: number of bytes of this structure the driver filled

@@ -795,7 +795,7 @@ static void step_reset(struct worker *w, unsigned int d, struct file *f)
 
 static int set_mode_sysfs(unsigned int d, uint32_t mode)
 {
-	static const char *const names[] = { "cached\n", "uncached\n", "wc\n" };
+	static const char *const names[] = CHRMEM_CACHE_MODE_NAMES;
 	char path[96];
 	int fd, ret;
 

@@ -296,7 +296,8 @@ static void state_from_info(struct device_state *state,
 		state->have_memory_type = true;
 		mode_text(state->memory_type, sizeof(state->memory_type),
 			  info->memory_type == CHRMEM_MEMORY_TYPE_MIXED ?
-			  "mixed" : cache_mode_name(info->memory_type),
+			  CHRMEM_MEMORY_TYPE_MIXED_NAME :
+			  cache_mode_name(info->memory_type),
 			  info->memory_type);
 	}
 	state->mappings = info->mappings;

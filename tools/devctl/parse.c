@@ -106,16 +106,8 @@ const char *format_size(uint64_t bytes, char buf[SIZE_STR_MAX])
 	return buf;
 }
 
-static const char *const cache_modes[] = {
-	[CHRMEM_CACHE_CACHED]   = "cached",
-	[CHRMEM_CACHE_UNCACHED] = "uncached",
-	[CHRMEM_CACHE_WC]       = "wc",
-};
-
-static const char *const map_modes[] = {
-	[CHRMEM_MAP_REMAP] = "remap",
-	[CHRMEM_MAP_FAULT] = "fault",
-};
+static const char *const cache_modes[] = CHRMEM_CACHE_MODE_NAMES;
+static const char *const map_modes[] = CHRMEM_MAP_MODE_NAMES;
 
 const char *cache_mode_name(uint32_t mode)
 {
