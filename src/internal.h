@@ -24,7 +24,6 @@
 
 #include "uapi/chrmem.h"
 
-#define CHRMEM_VERSION		"0.1.0"
 #define CHRMEM_MAX_DEVICES	16
 #define CHRMEM_MAX_SIZE		SZ_1G	/* per device; documented in chrmem(4) */
 #define CHRMEM_PATTERN_MAX	64	/* bytes, without the terminating NUL */

@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.." || exit 1
 devctl=./devctl
 unit=./tests/unit
 jsoncheck=./tests/jsoncheck
-version=$(sed -n 's/^VERSION = //p' Makefile)
+version=$(cat ../../VERSION)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -222,7 +222,7 @@ fi
 # ---- 4. the command line ---------------------------------------------------
 
 run $devctl --version
-expect "--version prints the Makefile's VERSION" 0 stdout "devctl $version"
+expect "--version prints the tree's VERSION" 0 stdout "devctl $version"
 run $devctl -V
 expect "-V is --version" 0 stdout "devctl $version"
 
