@@ -30,7 +30,7 @@ status=0
 echo "$configurations" | while IFS= read -r params; do
 	echo "# guest: --params '$params'"
 	"$vm_run" ${CHRMEM_MODULE:+--module "$CHRMEM_MODULE"} \
-		--params "$params" --add devctl --add tests \
+		--params "$params" --add devctl --add tests --add ../../tests/lib \
 		-- sh /extra/tests/guest.sh || exit 1
 done || status=1
 exit $status
