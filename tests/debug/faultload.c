@@ -3,7 +3,7 @@
  * faultload - load a module with its 1st, 2nd, 3rd... allocation failing,
  * until a load makes no more allocations than the one that would fail.
  *
- *   faultload MODULE.KO NAME [PARAM]...
+ *   faultload [-m MIN] MODULE.KO NAME [PARAM]...
  *
  * Systematic fault injection (Documentation/fault-injection): writing N to
  * /proc/thread-self/fail-nth makes the N-th call of this thread to a fault
@@ -21,12 +21,18 @@
  * The caller allows failslab and fail_page_alloc for sleeping allocations
  * of any order (ignore-gfp-wait, min-order) and checks kmemleak afterwards.
  *
- * Output: TAP lines without numbers ("ok - ...", "not ok - ...", "# ...");
+ * Fewer than MIN loads with an injected failure (default 1) is a failure:
+ * a kernel whose fault injection does not reach the load (no fail-nth,
+ * failslab not applying) would otherwise pass every check by making none.
+ *
+ * Output: TAP lines without numbers ("ok - ...", "not ok - ...", "# ..."),
+ * five points, all at the end, then the plan and the totals line;
  * exit status 0 when all passed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,22 +153,43 @@ static bool try_point(int ko, unsigned int n, struct tally *t, bool *clean_load)
 	return false;
 }
 
+static int points, failed;
+
+static void point(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void point(bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%sok - ", ok ? "" : "not ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	points++;
+	failed += !ok;
+}
+
 int main(int argc, char **argv)
 {
 	struct tally t = { 0 };
 	bool done = false, clean_load = false;
-	unsigned int n;
-	int ko, i;
+	unsigned int n, min = 1;
+	int ko, i, first = 1;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: faultload MODULE.KO NAME [PARAM]...\n");
+	if (argc > 2 && strcmp(argv[1], "-m") == 0) {
+		min = (unsigned int)strtoul(argv[2], NULL, 10);
+		first = 3;
+	}
+	if (argc - first < 2) {
+		fprintf(stderr, "usage: faultload [-m MIN] MODULE.KO NAME [PARAM]...\n");
 		return 2;
 	}
-	ko_path = argv[1];
-	name = argv[2];
-	for (i = 3; i < argc; i++)
+	ko_path = argv[first];
+	name = argv[first + 1];
+	for (i = first + 2; i < argc; i++)
 		snprintf(params + strlen(params), sizeof(params) - strlen(params), "%s%s",
-			 i > 3 ? " " : "", argv[i]);
+			 i > first + 2 ? " " : "", argv[i]);
 	ko = open(ko_path, O_RDONLY | O_CLOEXEC);
 	if (ko < 0) {
 		perror(ko_path);
@@ -174,11 +201,14 @@ int main(int argc, char **argv)
 	printf("# %u loads with an injected allocation failure: %u failed with ENOMEM, "
 	       "%u succeeded (fallback), %u failed otherwise\n",
 	       t.injected, t.enomem, t.absorbed, t.other);
-	printf("%sok - every load with a failing allocation failed with ENOMEM or recovered (%u fault points)\n",
-	       t.other || !done ? "not " : "", t.injected);
-	printf("%sok - no failed load left the module, /dev/chrmem0 or the class behind\n",
-	       t.leftovers ? "not " : "");
-	printf("%sok - every successful load unloaded\n", t.unload_failed ? "not " : "");
-	printf("%sok - the load succeeds with no failure injected\n", clean_load ? "" : "not ");
-	return t.other || t.leftovers || t.unload_failed || !clean_load ? 1 : 0;
+	point(t.injected >= min, "at least %u loads had an injected allocation failure (%u)",
+	      min, t.injected);
+	point(!t.other && done,
+	      "every load with a failing allocation failed with ENOMEM or recovered (%u fault points)",
+	      t.injected);
+	point(!t.leftovers, "no failed load left the module, /dev/chrmem0 or the class behind");
+	point(!t.unload_failed, "every successful load unloaded");
+	point(clean_load, "the load succeeds with no failure injected");
+	printf("1..%d\n%d passed, %d failed\n", points, points - failed, failed);
+	return failed ? 1 : 0;
 }

@@ -21,7 +21,9 @@
  * This view is independent of the driver and of tests/ptebits: it is the
  * kernel's generic x86 page-table walker.
  *
- * Output: TAP lines without numbers ("ok - ...", "not ok - ...", "# ...");
+ * Output: TAP lines without numbers ("ok - ...", "not ok - ...", "# ..."),
+ * one point per memory type, then the plan and the totals line (a crash
+ * leaves neither: tests/lib/tap.sh's tap_run counts that as a failure);
  * exit status 0 when all passed.
  */
 #define _GNU_SOURCE
@@ -58,7 +60,7 @@ static const struct variant variants[] = {
 };
 
 static const char *device;
-static int failures;
+static int points, failures;
 
 /* The whole dump: it must be read by the process whose tables it shows. */
 static char *read_dump(void)
@@ -126,8 +128,10 @@ static bool check_range(char *dump, uintptr_t start, uintptr_t end,
 
 static void point(bool ok, const char *what, const char *why)
 {
-	printf("%sok - ptdump: %s%s%s\n", ok ? "" : "not ", what, why ? ": " : "",
+	printf("%sok - %s%s%s\n", ok ? "" : "not ", what, why ? ": " : "",
 	       why ? why : "");
+	fflush(stdout);
+	points++;
 	failures += !ok;
 }
 
@@ -178,5 +182,6 @@ int main(int argc, char **argv)
 	device = argv[1];
 	for (i = 0; i < sizeof(variants) / sizeof(variants[0]); i++)
 		check_variant(&variants[i]);
+	printf("1..%d\n%d passed, %d failed\n", points, points - failures, failures);
 	return failures ? 1 : 0;
 }

@@ -8,11 +8,15 @@
 #   CHRMEM_MODULE=path/chrmem.ko         a prebuilt module (else tests/vm/run
 #                                        builds src/)
 #
-# Exits non-zero if any configuration fails; 77 (skipped) without the guest
-# harness.
+# Prints one TAP stream (tests/lib/tap.sh), each configuration's points
+# named after its parameters. Exits non-zero if any configuration fails;
+# 77 (skipped) without the guest harness.
 
 cd "$(dirname "$0")/.." || exit 1
 vm_run=../../tests/vm/run
+tap_lib=$(cd ../../tests/lib && pwd)
+# shellcheck source=tests/lib/tap.sh
+. "$tap_lib/tap.sh"
 
 if [ ! -x "$vm_run" ]; then
 	echo "guest-run.sh: $vm_run not found: skipped" >&2
@@ -26,11 +30,12 @@ devices=3 size=8K,1M,5M pattern="chrmem"
 devices=2 size=64K,6M cache_mode=uncached map_mode=fault pattern="fault mode"'
 [ -n "$GUEST_PARAMS" ] && configurations=$GUEST_PARAMS
 
-status=0
-echo "$configurations" | while IFS= read -r params; do
-	echo "# guest: --params '$params'"
-	"$vm_run" ${CHRMEM_MODULE:+--module "$CHRMEM_MODULE"} \
-		--params "$params" --add devctl --add tests \
-		-- sh /extra/tests/guest.sh || exit 1
-done || status=1
-exit $status
+tap_start
+while IFS= read -r params; do
+	tap_run "$params" "$vm_run" ${CHRMEM_MODULE:+--module "$CHRMEM_MODULE"} \
+		--params "$params" --add devctl --add tests --add "$tap_lib" \
+		-- sh /extra/tests/guest.sh
+done <<EOF
+$configurations
+EOF
+tap_finish

@@ -14,11 +14,15 @@
 # guest has no python to validate JSON). Any devices=, size= and pattern=
 # work; the expectations come from sysfs and /sys/module/chrmem/parameters.
 #
-# Prints TAP ending with "N passed, N failed[, N skipped]"; exits non-zero
-# if a test failed.
+# Prints TAP (tests/lib/tap.sh, which tests/run-guest-suites adds to the
+# guest as /extra/lib; on the host it is ../../../tests/lib) ending with
+# "N passed, N failed, N skipped"; exits non-zero if a test failed.
 
 here=$(cd "$(dirname "$0")" && pwd)
-. "$here/tap.sh"
+tap_lib=/extra/lib
+[ -r "$tap_lib/tap.sh" ] || tap_lib=$here/../../../tests/lib
+# shellcheck source=tests/lib/tap.sh
+. "$tap_lib/tap.sh"
 
 holdmap=$here/holdmap
 runas=$here/runas
@@ -52,10 +56,10 @@ run() {
 }
 
 show() {
-	diag "exit status $rc; stdout:"
-	diag "$(head -c 2000 "$work/out")"
-	diag "stderr:"
-	diag "$(cat "$work/err")"
+	tap_diag "exit status $rc; stdout:"
+	tap_diag "$(head -c 2000 "$work/out")"
+	tap_diag "stderr:"
+	tap_diag "$(cat "$work/err")"
 }
 
 # expect DESCRIPTION RC [stdout|stderr TEXT]...: checks the last run().
@@ -71,9 +75,9 @@ expect() {
 		shift 2
 	done
 	if $expect_ok; then
-		pass "$expect_desc"
+		tap_pass "$expect_desc"
 	else
-		fail "$expect_desc"
+		tap_fail "$expect_desc"
 		show
 	fi
 }
@@ -139,6 +143,8 @@ zero_dump() {
 
 # ---- basics ----------------------------------------------------------------
 
+tap_start
+
 run devctl --version
 expect "--version prints the version" 0 stdout "devctl "
 
@@ -159,34 +165,34 @@ else
 fi
 run devctl status
 expect "status succeeds" 0 stdout "chrmem0"
-check "status prints a header and one line per device" \
+tap_check "status prints a header and one line per device" \
 	[ "$(wc -l <"$work/out")" -eq $((ndevices + 1)) ]
-check "status shows the size in binary units" \
+tap_check "status shows the size in binary units" \
 	grep -q "^chrmem0 *$human " "$work/out"
 
 run devctl --json status
-check "status --json is valid JSON" json_valid
-check "status --json has one entry per device" \
+tap_check "status --json is valid JSON" json_valid
+tap_check "status --json has one entry per device" \
 	[ "$(json_field ".devices[$((ndevices - 1))].name")" = "\"chrmem$((ndevices - 1))\"" ]
-check "status --json has the documented keys" \
+tap_check "status --json has the documented keys" \
 	[ "$(json_keys '.devices\[0\]')" = "name path size cache_mode map_mode mappings opens bytes_read bytes_written " ]
-check "status --json size is the sysfs size" \
+tap_check "status --json size is the sysfs size" \
 	[ "$(json_field '.devices[0].size')" = "$size" ]
 [ "$(json_field '.devices[0].cache_mode')" = "\"$(sysfs cache_mode)\"" ] &&
 	[ "$(json_field '.devices[0].map_mode')" = "\"$(sysfs map_mode)\"" ]
-verdict "status --json modes are the sysfs modes"
-check "status does not count its own open file" \
+tap_verdict "status --json modes are the sysfs modes"
+tap_check "status does not count its own open file" \
 	[ "$(json_field '.devices[0].opens')" = 0 ]
 
 if hold_mapping; then
 	run devctl --json status
 	[ "$(json_field '.devices[0].mappings')" = 1 ] &&
 		[ "$(json_field '.devices[0].opens')" = 1 ]
-	verdict "status counts a live mapping and its open file"
+	tap_verdict "status counts a live mapping and its open file"
 	release_mapping
 else
-	fail "holdmap maps the device"
-	diag "$(cat "$work/holdmap")"
+	tap_fail "holdmap maps the device"
+	tap_diag "$(cat "$work/holdmap")"
 fi
 
 # ---- info ------------------------------------------------------------------
@@ -195,22 +201,22 @@ run devctl info
 expect "info succeeds and names the device" 0 stdout "chrmem0:" \
 	stdout "size:            $size bytes" stdout "physical layout:"
 run devctl --json info
-check "info --json is valid JSON" json_valid
-check "info --json has the documented keys" \
+tap_check "info --json is valid JSON" json_valid
+tap_check "info --json has the documented keys" \
 	[ "$(json_keys '.devices\[0\]')" = "name path sysfs size chunks cache_mode memory_type map_mode mappings opens bytes_read bytes_written info_size phys_layout " ]
-check "info --json chunks is the sysfs chunks" \
+tap_check "info --json chunks is the sysfs chunks" \
 	[ "$(json_field '.devices[0].chunks')" = "$(sysfs chunks 2>/dev/null || echo 1)" ]
 if [ -e $sys/phys_addr ]; then
 	first_offset=$(json_field '.devices[0].phys_layout[0].offset')
-	check "info --json lists the physical layout for root" \
+	tap_check "info --json lists the physical layout for root" \
 		[ "$first_offset" = '"0x0"' ]
 	run devctl info
-	check "info prints the physical layout table" \
+	tap_check "info prints the physical layout table" \
 		grep -q "^    0x0  *0x[0-9a-f]*  *0x[0-9a-f]*$" "$work/out"
 else
-	check "info --json: phys_layout is null without phys_addr" \
+	tap_check "info --json: phys_layout is null without phys_addr" \
 		[ "$(json_field '.devices[0].phys_layout')" = null ]
-	skip "info lists the physical layout for root" \
+	tap_skip "info lists the physical layout for root" \
 		"the driver has no phys_addr attribute yet"
 fi
 
@@ -219,41 +225,41 @@ fi
 devctl fill --byte 0xab >/dev/null
 run devctl clear
 expect "clear succeeds silently" 0
-check "clear zeroes the whole buffer" [ "$(nonzero_bytes $dev)" -eq 0 ]
+tap_check "clear zeroes the whole buffer" [ "$(nonzero_bytes $dev)" -eq 0 ]
 run devctl dump
 zero_dump >"$work/want"
-check "dump of a cleared buffer shows zeros" cmp -s "$work/want" "$work/out"
+tap_check "dump of a cleared buffer shows zeros" cmp -s "$work/want" "$work/out"
 
 devctl fill --pattern "not the pattern" >/dev/null
 run devctl reset
 expect "reset succeeds silently" 0
-check "reset restores the pattern at offset 0" \
+tap_check "reset restores the pattern at offset 0" \
 	[ "$(bytes $dev 0 ${#pattern})" = "$pattern" ]
-check "reset zeroes the rest of the buffer" \
+tap_check "reset zeroes the rest of the buffer" \
 	[ "$(nonzero_bytes $dev)" -eq "$(printf %s "$pattern" | tr -d '\000' | wc -c)" ]
 devctl reset
 run devctl --json status
 [ "$(json_field '.devices[0].bytes_read')" = 0 ] &&
 	[ "$(json_field '.devices[0].bytes_written')" = 0 ]
-verdict "reset zeroes the counters"
+tap_verdict "reset zeroes the counters"
 
 devctl clear
 run devctl fill --pattern xyz --offset 100 --length 10
 expect "fill --pattern succeeds" 0
 printf '\000\000xyzxyzxyzx\000\000' >"$work/want"
 bytes $dev 98 14 >"$work/got"
-check "fill --pattern repeats the pattern over exactly the range" \
+tap_check "fill --pattern repeats the pattern over exactly the range" \
 	cmp -s "$work/want" "$work/got"
 run devctl --json status
-check "fill counts the bytes it wrote" \
+tap_check "fill counts the bytes it wrote" \
 	[ "$(json_field '.devices[0].bytes_written')" = 10 ]
 run devctl fill --byte 0x41 --offset $((size - 1))
 expect "fill --byte reaches the last byte" 0
-check "fill --byte wrote the last byte" [ "$(bytes $dev $((size - 1)) 1)" = A ]
+tap_check "fill --byte wrote the last byte" [ "$(bytes $dev $((size - 1)) 1)" = A ]
 run devctl --json fill --byte 0 --offset 4K --length 1K
 [ "$(json_field '.devices[0].offset')" = 4096 ] &&
 	[ "$(json_field '.devices[0].length')" = 1024 ]
-verdict "fill --json reports the range"
+tap_verdict "fill --json reports the range"
 run devctl fill --byte 1 --offset "$size"
 expect "fill of the empty range at the end succeeds" 0
 run devctl fill --byte 1 --offset $((size + 1))
@@ -281,12 +287,12 @@ cat >"$work/want" <<'EOF'
 00000030  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|
 00000040
 EOF
-check "dump prints hexdump -C lines at buffer offsets" cmp -s "$work/want" "$work/out"
+tap_check "dump prints hexdump -C lines at buffer offsets" cmp -s "$work/want" "$work/out"
 run devctl --json dump --offset 0x20 --length 5
-check "dump --json gives the bytes as hex" \
+tap_check "dump --json gives the bytes as hex" \
 	[ "$(json_field '.devices[0].data')" = '"48656c6c6f"' ]
 run devctl --json status
-check "dump counts the bytes it read" \
+tap_check "dump counts the bytes it read" \
 	[ "$(json_field '.devices[0].bytes_read')" = $((0x30 + 5)) ]
 
 # busybox's hexdump reads the device on its own: an independent reader.
@@ -294,11 +300,11 @@ dd if=/dev/urandom of="$work/random" bs=1024 count=4 2>/dev/null
 devctl load "$work/random" --offset 0x200
 run devctl dump --offset 0x203 --length 1000
 hexdump -C -s $((0x203)) -n 1000 $dev >"$work/want"
-check "dump matches hexdump -C of the device" cmp -s "$work/want" "$work/out"
+tap_check "dump matches hexdump -C of the device" cmp -s "$work/want" "$work/out"
 
 run devctl dump --offset "$size"
 expect "dump of the empty range at the end prints nothing" 0
-check "dump of an empty range prints nothing" [ ! -s "$work/out" ]
+tap_check "dump of an empty range prints nothing" [ ! -s "$work/out" ]
 run devctl dump --offset $((size + 1))
 expect "dump past the end fails" 1 stderr "is past the end of the buffer ($size bytes)"
 run devctl dump --offset 0xffffffffffffffff --length 2
@@ -321,10 +327,10 @@ dd if=/dev/urandom of="$work/in" bs=$load_length count=1 2>/dev/null
 run devctl load "$work/in" --offset $load_offset
 expect "load succeeds" 0
 bytes $dev $load_offset $load_length >"$work/got"
-check "load put the file at its offset" cmp -s "$work/in" "$work/got"
+tap_check "load put the file at its offset" cmp -s "$work/in" "$work/got"
 run devctl save "$work/out.bin" --offset $load_offset --length $load_length
 expect "save succeeds" 0
-check "load then save round-trips byte for byte" cmp -s "$work/in" "$work/out.bin"
+tap_check "load then save round-trips byte for byte" cmp -s "$work/in" "$work/out.bin"
 
 # Every device, whole: the larger ones span several physical chunks.
 round_trips=true
@@ -336,7 +342,7 @@ for d in /sys/class/chrmem/*; do
 		cmp -s "$work/full" "$work/full.out" &&
 		cmp -s "$work/full" "$node" || round_trips=false
 done
-check "whole-buffer load and save round-trip on every device" $round_trips
+tap_check "whole-buffer load and save round-trip on every device" $round_trips
 
 devctl save "$work/before"
 dd if=/dev/zero of="$work/big" bs=1 count=1 seek="$size" 2>/dev/null
@@ -347,7 +353,7 @@ run devctl load "$work/in" --offset $((size - 100))
 expect "load that crosses the end fails" 1 \
 	stderr "$work/in ($load_length bytes) does not fit at offset $((size - 100))"
 devctl save "$work/after"
-check "a refused load leaves the buffer untouched" cmp -s "$work/before" "$work/after"
+tap_check "a refused load leaves the buffer untouched" cmp -s "$work/before" "$work/after"
 run devctl load "$work/missing"
 expect "load of a missing file names it" 1 stderr "$work/missing: No such file or directory"
 run devctl load "$work"
@@ -359,30 +365,30 @@ echo keep >"$work/keep"
 run devctl save "$work/keep" --length $((size + 1))
 expect "save longer than the buffer fails with both sizes" 1 \
 	stderr "$((size + 1)) bytes at offset 0 do not fit in the buffer ($size bytes)"
-check "a refused save leaves the file alone" [ "$(cat "$work/keep")" = keep ]
+tap_check "a refused save leaves the file alone" [ "$(cat "$work/keep")" = keep ]
 run devctl --json save "$work/o\"dd" --length 16
-check "save --json escapes the file name" \
+tap_check "save --json escapes the file name" \
 	[ "$(json_field '.devices[0].file')" = "\"$work/o\\\"dd\"" ]
 
 # ---- devices: default, link, missing, --all --------------------------------
 
 run devctl -d /dev/chrmem99 clear
 expect "a missing device fails" 1
-check "a missing device gets the module hint" stderr_is \
+tap_check "a missing device gets the module hint" stderr_is \
 	"devctl: /dev/chrmem99: clear: No such file or directory (is the module loaded? try 'modprobe chrmem' or 'systemctl start chrmem')"
 run devctl -d /dev/null dump
 expect "another driver's device is refused" 1 stderr "/dev/null: dump: not a chrmem device"
 run devctl --json -d /dev/null dump
-check "a failed command still prints valid JSON" json_valid
+tap_check "a failed command still prints valid JSON" json_valid
 
 last=chrmem$((ndevices - 1))
 ln -s $last /dev/chrmem
 devctl -d /dev/$last clear
 run devctl fill --byte 0x77 --length 1
-check "without --device, changing commands use the /dev/chrmem link" \
+tap_check "without --device, changing commands use the /dev/chrmem link" \
 	[ "$(bytes /dev/$last 0 1)" = w ]
 run devctl --json -d /dev/chrmem status
-check "a device given by a link is named after its node" \
+tap_check "a device given by a link is named after its node" \
 	[ "$(json_field '.devices[0].name')" = "\"$last\"" ]
 rm /dev/chrmem
 
@@ -391,20 +397,20 @@ for d in /sys/class/chrmem/*; do
 done
 run devctl --json clear --all
 expect "clear --all succeeds" 0
-check "clear --all lists every device" \
+tap_check "clear --all lists every device" \
 	[ "$(json_field ".devices[$((ndevices - 1))].name")" = "\"$last\"" ]
 all_zero=true
 for d in /sys/class/chrmem/*; do
 	[ "$(nonzero_bytes "/dev/${d##*/}")" -eq 0 ] || all_zero=false
 done
-check "clear --all zeroes every buffer" $all_zero
+tap_check "clear --all zeroes every buffer" $all_zero
 run devctl reset --all
 expect "reset --all succeeds" 0
 all_reset=true
 for d in /sys/class/chrmem/*; do
 	[ "$(bytes "/dev/${d##*/}" 0 ${#pattern})" = "$pattern" ] || all_reset=false
 done
-check "reset --all restores every buffer" $all_reset
+tap_check "reset --all restores every buffer" $all_reset
 run devctl -d $dev clear --all
 expect "--all with --device is a usage error" 2
 
@@ -417,14 +423,14 @@ expect "an unknown cache mode is a usage error" 2 stderr "unknown cache mode 'pu
 # change the cache mode at run time") is a failure.
 run devctl set cache-mode wc
 expect "set cache-mode wc" 0
-check "the new cache mode shows in sysfs" [ "$(sysfs cache_mode)" = wc ]
+tap_check "the new cache mode shows in sysfs" [ "$(sysfs cache_mode)" = wc ]
 if hold_mapping; then
 	run devctl set cache-mode uncached
 	expect "set cache-mode on a mapped device says it is busy" 1 \
 		stderr "device is mapped (1 live mapping)"
 	release_mapping
 else
-	fail "holdmap maps the device"
+	tap_fail "holdmap maps the device"
 fi
 run devctl set cache-mode cached
 expect "set cache-mode back to cached" 0
@@ -433,17 +439,17 @@ expect "set cache-mode back to cached" 0
 
 run "$runas" $nobody $nobody devctl clear
 expect "clear as another user fails" 1
-check "the permission error names the group" stderr_is \
+tap_check "the permission error names the group" stderr_is \
 	"devctl: $dev: clear: Permission denied (is this user in group 'chrmem'?)"
 run "$runas" $nobody $nobody devctl dump --length 16
 expect "dump as another user fails with the hint" 1 stderr "(is this user in group 'chrmem'?)"
 run "$runas" $nobody $nobody devctl --json status
-check "status works from sysfs without access to the node" json_valid
+tap_check "status works from sysfs without access to the node" json_valid
 [ "$(json_field '.devices[0].size')" = "$size" ] && [ $rc = 0 ]
-verdict "status from sysfs has the same size"
+tap_verdict "status from sysfs has the same size"
 run "$runas" $nobody $nobody devctl --json -d $dev status
 [ "$(json_field '.devices[0].name')" = '"chrmem0"' ] && [ $rc = 0 ]
-verdict "status -d finds the sysfs directory of a node it cannot open"
+tap_verdict "status -d finds the sysfs directory of a node it cannot open"
 run "$runas" $nobody $nobody devctl info
 if [ -e $sys/phys_addr ]; then
 	expect "info as another user: the layout is root-only" 0 \
@@ -456,7 +462,7 @@ chown 0:4242 $dev
 chmod 0660 $dev
 run "$runas" $nobody 4242 devctl fill --byte 0x55 --length 16
 expect "a member of the device's group may fill it" 0
-check "the group member's fill reached the buffer" [ "$(bytes $dev 15 1)" = U ]
+tap_check "the group member's fill reached the buffer" [ "$(bytes $dev 15 1)" = U ]
 chmod 0600 $dev
 chown 0:0 $dev
 

@@ -14,11 +14,13 @@
 #   6. bash completion, and make install
 #
 # A tool that is missing (hexdump, python3, jq, man, bash) turns its tests
-# into skips. Prints TAP ending with "N passed, N failed[, N skipped]".
+# into skips. Prints TAP (tests/lib/tap.sh) ending with "N passed,
+# N failed, N skipped".
 
 cd "$(dirname "$0")/.." || exit 1
-# shellcheck source=tools/devctl/tests/tap.sh
-. tests/tap.sh
+tap_lib=$(cd ../../tests/lib && pwd)
+# shellcheck source=tests/lib/tap.sh
+. "$tap_lib/tap.sh"
 
 devctl=./devctl
 unit=./tests/unit
@@ -29,6 +31,11 @@ trap 'rm -rf "$work"' EXIT
 
 have() {
 	command -v "$1" >/dev/null 2>&1
+}
+
+# COMMAND's status, its output dropped (and not the point's with it).
+quietly() {
+	"$@" >/dev/null
 }
 
 # run COMMAND...: $rc, $work/out and $work/err hold what it did.
@@ -49,30 +56,21 @@ expect() {
 		shift 2
 	done
 	if $expect_ok; then
-		pass "$expect_desc"
+		tap_pass "$expect_desc"
 	else
-		fail "$expect_desc"
-		diag "exit status $rc; stdout:" "$(head -c 2000 "$work/out")"
-		diag "stderr:" "$(cat "$work/err")"
+		tap_fail "$expect_desc"
+		tap_diag "exit status $rc; stdout:" "$(head -c 2000 "$work/out")"
+		tap_diag "stderr:" "$(cat "$work/err")"
 	fi
 }
 
 # ---- 1. unit tests ---------------------------------------------------------
 
-# The unit program ends with its plan "1..N" once all N points have run;
-# a crash, an exit before the end or an exit status that does not match
-# the points (0 with none failed, 1 with some) is one more failure.
-"$unit" >"$work/unit.tap" 2>&1
-unit_rc=$?
-grep -v '^1\.\.[0-9]*$' "$work/unit.tap" >"$work/unit.points"
-tap_import <"$work/unit.points"
-unit_plan=$(sed -n 's/^1\.\.\([0-9]*\)$/\1/p' "$work/unit.tap")
-unit_points=$(grep -c -e '^ok - ' -e '^not ok - ' "$work/unit.tap")
-unit_failed=$(grep -c '^not ok - ' "$work/unit.tap")
-[ "$unit_failed" -eq 0 ] && unit_want_rc=0 || unit_want_rc=1
-[ -n "$unit_plan" ] && [ "$unit_plan" -eq "$unit_points" ] && [ "$unit_plan" -gt 0 ] &&
-	[ "$unit_rc" -eq "$unit_want_rc" ]
-verdict "unit tests ran to their end: $unit_points points of plan ${unit_plan:-(none)}, exit status $unit_rc"
+tap_start
+
+# Its points as "unit: ..."; a crash or an early exit (no totals line), or
+# an exit status that does not match its points, is one more failure.
+tap_run unit "$unit"
 
 # ---- 2. the dump format against hexdump -C ---------------------------------
 
@@ -105,10 +103,10 @@ compare_dump() {
 	"$unit" hexdump "$1" "$2" "$3" >"$work/ours" 2>&1
 	LC_ALL=C hexdump -C -s "$2" -n "$3" "$1" >"$work/theirs" 2>&1
 	if cmp -s "$work/ours" "$work/theirs"; then
-		pass "dump = hexdump -C -s $2 -n $3 ${1##*/}"
+		tap_pass "dump = hexdump -C -s $2 -n $3 ${1##*/}"
 	else
-		fail "dump = hexdump -C -s $2 -n $3 ${1##*/}"
-		diag "$(diff "$work/theirs" "$work/ours" | head -20)"
+		tap_fail "dump = hexdump -C -s $2 -n $3 ${1##*/}"
+		tap_diag "$(diff "$work/theirs" "$work/ours" | head -20)"
 	fi
 }
 
@@ -128,7 +126,7 @@ if have hexdump && hexdump --version 2>/dev/null | grep -q util-linux; then
 	compare_dump "$work/chunks" 65000 2000
 	compare_dump "$work/chunks" 1 135629
 else
-	skip "dump = hexdump -C" "util-linux hexdump is not installed (bsdextrautils)"
+	tap_skip "dump = hexdump -C" "util-linux hexdump is not installed (bsdextrautils)"
 fi
 
 # ---- 3. JSON against real parsers ------------------------------------------
@@ -139,24 +137,24 @@ set -- plain 'a"b\c/d' "$(printf 'tab\there\nnewline')" \
 "$unit" json "$@" >"$work/strings.json"
 
 if have python3; then
-	check "unit JSON parses with python3 -m json.tool" \
+	tap_check "unit JSON parses with python3 -m json.tool" \
 		python3 -m json.tool "$work/strings.json" /dev/null
-	check "python3 decodes every string as it was written" \
+	tap_check "python3 decodes every string as it was written" \
 		python3 -c '
 import json, sys
 doc = json.load(open(sys.argv[1], encoding="utf-8"))
 want = [a.encode("utf-8", "surrogateescape").decode("utf-8") for a in sys.argv[2:]]
 sys.exit(doc != {"strings": want})' "$work/strings.json" "$@"
 	"$unit" json "$(printf 'bad\377\300\257')" >"$work/bad.json"
-	check "invalid UTF-8 still gives JSON python3 parses" \
+	tap_check "invalid UTF-8 still gives JSON python3 parses" \
 		python3 -m json.tool "$work/bad.json" /dev/null
 else
-	skip "JSON checked by python3" "python3 is not installed"
+	tap_skip "JSON checked by python3" "python3 is not installed"
 fi
 if have jq; then
-	check "unit JSON parses with jq" jq -e . "$work/strings.json" >/dev/null
+	tap_check "unit JSON parses with jq" quietly jq -e . "$work/strings.json"
 else
-	skip "JSON checked by jq" "jq is not installed"
+	tap_skip "JSON checked by jq" "jq is not installed"
 fi
 
 # jsoncheck stands in for python in the guest: it must agree with python
@@ -206,17 +204,17 @@ if have python3; then
 		esac
 		if [ "$ours" != "$want_ours" ] || [ "$py" != "$want_py" ]; then
 			agree=false
-			diag "jsoncheck says $ours, python says $py: $doc"
+			tap_diag "jsoncheck says $ours, python says $py: $doc"
 		fi
 	done <<EOF
 $(jsoncheck_corpus)
 EOF
-	check "jsoncheck agrees with python3 on a corpus" $agree
+	tap_check "jsoncheck agrees with python3 on a corpus" $agree
 	printf '{"x": 1}' | "$jsoncheck" --flat >"$work/flat"
-	check "jsoncheck --flat prints path and value" \
+	tap_check "jsoncheck --flat prints path and value" \
 		[ "$(cat "$work/flat")" = "$(printf '.x\t1')" ]
 else
-	skip "jsoncheck agrees with python3" "python3 is not installed"
+	tap_skip "jsoncheck agrees with python3" "python3 is not installed"
 fi
 
 # ---- 4. the command line ---------------------------------------------------
@@ -230,13 +228,13 @@ run $devctl --help
 expect "--help succeeds" 0 stdout "Usage: devctl [OPTIONS] COMMAND [ARGS]"
 commands=$(sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' "$work/out")
 # shellcheck disable=SC2086 # one word per command, on purpose
-check "--help lists the commands" [ "$(printf '%s ' $commands)" = \
+tap_check "--help lists the commands" [ "$(printf '%s ' $commands)" = \
 	"status info dump save clear reset fill load set help " ]
 for cmd in $commands; do
 	run $devctl "$cmd" --help
 	expect "$cmd --help shows its synopsis" 0 stdout "Usage: devctl [OPTIONS] $cmd"
 	$devctl help "$cmd" >"$work/help" 2>&1
-	check "help $cmd = $cmd --help" cmp -s "$work/out" "$work/help"
+	tap_check "help $cmd = $cmd --help" cmp -s "$work/out" "$work/help"
 done
 
 run $devctl
@@ -289,7 +287,7 @@ expect "set cache-mode with an unknown mode" 2 stderr "unknown cache mode 'WC'"
 run $devctl -d /dev/null clear --all
 expect "--all with --device" 2 stderr "--all and --device exclude each other"
 run $devctl --json dump --offset x
-check "a usage error prints no JSON" [ ! -s "$work/out" ]
+tap_check "a usage error prints no JSON" [ ! -s "$work/out" ]
 
 run $devctl -d "$work/missing" clear
 expect "a missing device: exit 1 with the module hint" 1 \
@@ -300,16 +298,16 @@ expect "another driver's device is not a chrmem device" 1 \
 printf 'data' >"$work/regular"
 run $devctl -d "$work/regular" fill --byte 1
 expect "a regular file is not a chrmem device" 1 stderr "fill: not a chrmem device"
-check "a refused fill leaves the file alone" [ "$(cat "$work/regular")" = data ]
+tap_check "a refused fill leaves the file alone" [ "$(cat "$work/regular")" = data ]
 run $devctl --json -d /dev/null status
 expect "a failed status still exits 1" 1
-check "a failed status still prints valid JSON" "$jsoncheck" <"$work/out"
+tap_check "a failed status still prints valid JSON" "$jsoncheck" <"$work/out"
 if [ ! -e /sys/class/chrmem ]; then
 	run $devctl status
 	expect "no devices at all: exit 1 with the module hint" 1 \
 		stderr "devctl: status: no chrmem devices in /sys/class/chrmem (is the module loaded?"
 else
-	skip "no devices at all" "this machine has chrmem devices"
+	tap_skip "no devices at all" "this machine has chrmem devices"
 fi
 
 # ---- 5. man pages ----------------------------------------------------------
@@ -318,15 +316,15 @@ if have man && have groff; then
 	for page in man/devctl.1 ../../docs/chrmem.4; do
 		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l "$page" \
 			>"$work/page" 2>"$work/warnings"
-		check "$page renders without warnings" [ ! -s "$work/warnings" ]
-		[ -s "$work/warnings" ] && diag "$(cat "$work/warnings")"
+		tap_check "$page renders without warnings" [ ! -s "$work/warnings" ]
+		[ -s "$work/warnings" ] && tap_diag "$(cat "$work/warnings")"
 	done
 	MANWIDTH=80 man -l man/devctl.1 2>/dev/null >"$work/devctl.txt"
 	missing=
 	for cmd in $commands; do
 		grep -q "^       $cmd" "$work/devctl.txt" || missing="$missing $cmd"
 	done
-	check "devctl(1) describes every command${missing:+ (missing:$missing)}" \
+	tap_check "devctl(1) describes every command${missing:+ (missing:$missing)}" \
 		[ -z "$missing" ]
 	# Every key a print_*() call can emit must be documented.
 	keys=$(sed -n 's/.*\(print_[a-z_]*\|open_json_[a-z]*\|open_device_object\)([^"]*"\([a-z_]*\)".*/\2/p' \
@@ -335,10 +333,10 @@ if have man && have groff; then
 	for key in $keys; do
 		grep -qw -- "$key" man/devctl.1 || missing="$missing $key"
 	done
-	check "devctl(1) documents every JSON key${missing:+ (missing:$missing)}" \
+	tap_check "devctl(1) documents every JSON key${missing:+ (missing:$missing)}" \
 		[ -z "$missing" ]
 else
-	skip "man pages render without warnings" "man-db or groff is not installed"
+	tap_skip "man pages render without warnings" "man-db or groff is not installed"
 fi
 
 # ---- 6. completion and install ---------------------------------------------
@@ -352,33 +350,33 @@ complete_words() {
 
 if have bash; then
 	# shellcheck disable=SC2086 # one word per command, on purpose
-	check "completion offers the commands of --help" \
+	tap_check "completion offers the commands of --help" \
 		[ "$(complete_words devctl '')" = "$(printf '%s\n' $commands | sort | tr '\n' ' ')" ]
 	for cmd in $commands; do
 		[ "$cmd" = help ] && continue
 		want=$($devctl "$cmd" --help | grep -o -- '--[a-z-]*' | sort -u | tr '\n' ' ')
-		check "completion offers the options of $cmd --help" \
+		tap_check "completion offers the options of $cmd --help" \
 			[ "$(complete_words devctl "$cmd" -)" = "$want" ]
 	done
-	check "completion completes a command prefix" \
+	tap_check "completion completes a command prefix" \
 		[ "$(complete_words devctl st)" = "status " ]
-	check "completion offers the global options" \
+	tap_check "completion offers the global options" \
 		[ "$(complete_words devctl --j)" = "--json " ]
-	check "completion skips the global options to find the command" \
+	tap_check "completion skips the global options to find the command" \
 		[ "$(complete_words devctl -d /dev/chrmem1 --json dump --o)" = "--offset " ]
-	check "completion offers the settings" \
+	tap_check "completion offers the settings" \
 		[ "$(complete_words devctl set '')" = "--help cache-mode " ]
-	check "completion offers the cache modes" \
+	tap_check "completion offers the cache modes" \
 		[ "$(complete_words devctl set cache-mode '')" = "cached uncached wc " ]
-	check "completion offers nothing for a number" \
+	tap_check "completion offers nothing for a number" \
 		[ "$(complete_words devctl dump --offset '')" = " " ]
 	mkdir "$work/files" && : >"$work/files/some file.bin"
-	check "completion offers file names, spaces and all, to load" \
+	tap_check "completion offers file names, spaces and all, to load" \
 		[ "$(complete_words devctl load "$work/files/so")" = "$work/files/some file.bin " ]
-	check "completion offers device paths after --device" \
+	tap_check "completion offers device paths after --device" \
 		[ "$(complete_words devctl --device "$work/files/")" = "$work/files/some file.bin " ]
 else
-	skip "bash completion" "bash is not installed"
+	tap_skip "bash completion" "bash is not installed"
 fi
 
 make -s install DESTDIR="$work/root" PREFIX=/usr >"$work/install.log" 2>&1
@@ -387,6 +385,6 @@ for f in usr/bin/devctl usr/share/man/man1/devctl.1 \
 	usr/share/bash-completion/completions/devctl; do
 	[ -f "$work/root/$f" ] || installed=false
 done
-check "make install DESTDIR= PREFIX=/usr installs program, page, completion" $installed
+tap_check "make install DESTDIR= PREFIX=/usr installs program, page, completion" $installed
 
 tap_finish

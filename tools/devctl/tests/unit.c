@@ -502,9 +502,10 @@ static void test_buffer_copy(void)
 }
 
 /*
- * The plan comes last, when every test has run: a crash or an early exit
- * leaves none, which tests/host.sh counts as a failure. Lines go out one
- * by one, so the points before a crash are still seen.
+ * The plan and the totals line come last, when every test has run: a crash
+ * or an early exit leaves neither, which tests/host.sh (tap_run) counts as
+ * a failure. Lines go out one by one, so the points before a crash are
+ * still seen.
  */
 static int run_tests(void)
 {
@@ -521,7 +522,7 @@ static int run_tests(void)
 	test_pattern_source();
 	test_buffer_fill();
 	test_buffer_copy();
-	printf("1..%u\n", checks);
+	printf("1..%u\n%u passed, %u failed\n", checks, checks - failed, failed);
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
