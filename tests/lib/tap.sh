@@ -339,15 +339,13 @@ tap_read_tally() {
 # finding is a diagnostic in the subtest and one more failure, so that a
 # failed lane always counts at least one.
 tap_lane() {
-	local name="$1" tally start
+	local name="$1" tally
 	shift
-	start=$(date +%s)
 	tally=$(mktemp "${TMPDIR:-/tmp}/tap-lane.XXXXXX")
 	: >"$tally.audit"
 	echo "# Subtest: $name"
 	tap_exec "$@" | tap_lane_filter "$name" "$tally"
 	tap_read_tally "$tally"
-	echo "    # $name: $(($(date +%s) - start)) s"
 	tap_n=$((tap_n + 1))
 	if [ "$tap_run_failed" -eq 0 ]; then
 		echo "ok $tap_n - $name"
