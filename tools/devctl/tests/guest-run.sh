@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # guest-run.sh - run guest.sh in the tests/vm guest, once per module
-# configuration; "make guest-check" calls it after a static build.
+# configuration; "make guest-check" calls it after building static/devctl.
 #
 #   GUEST_PARAMS='devices=2 size=64K'   one configuration instead of the list
 #   CHRMEM_MODULE=path/chrmem.ko         a prebuilt module (else tests/vm/run
@@ -33,7 +33,7 @@ devices=2 size=64K,6M cache_mode=uncached map_mode=fault pattern="fault mode"'
 tap_start
 while IFS= read -r params; do
 	tap_run "$params" "$vm_run" ${CHRMEM_MODULE:+--module "$CHRMEM_MODULE"} \
-		--params "$params" --add devctl --add tests --add "$tap_lib" \
+		--params "$params" --add static/devctl --add tests --add "$tap_lib" \
 		-- sh /extra/tests/guest.sh
 done <<EOF
 $configurations

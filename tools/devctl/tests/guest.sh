@@ -3,9 +3,9 @@
 #
 # guest.sh - devctl against the real chrmem driver, inside the test guest.
 #
-#   make -C tools/devctl STATIC=1 devctl tests/holdmap tests/runas tests/jsoncheck
+#   make -C tools/devctl static/devctl tests/holdmap tests/runas tests/jsoncheck
 #   tests/vm/run --params 'pattern="hello, user!"' \
-#       --add tools/devctl/devctl --add tools/devctl/tests \
+#       --add tools/devctl/static/devctl --add tools/devctl/tests \
 #       -- sh /extra/tests/guest.sh
 #
 # (make -C tools/devctl guest-check does both.) The guest has busybox and
