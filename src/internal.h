@@ -55,14 +55,27 @@ struct chrmem_buffer {
 };
 
 /*
- * Where the last read of the chunk list (sysfs phys_addr) ended, so that
- * reading it in pieces costs one pass over the buffer, not one per piece.
+ * Where the last read of a segment list (sysfs phys_addr, dma_addr) ended,
+ * so that reading it in pieces costs one pass over the list, not one per
+ * piece.
  */
 struct chrmem_chunk_cursor {
 	struct mutex lock;	/* protects the two fields below */
-	loff_t text_off;	/* offset in the text of the line of @page */
-	unsigned long page;	/* first page of a chunk, or nr_pages */
+	loff_t text_off;	/* offset in the text of the line of @pos */
+	unsigned long pos;	/* a segment's position in its list, or the end */
 };
+
+/* One line of phys_addr or dma_addr: bytes [offset, offset + size) at addr. */
+struct chrmem_segment {
+	u64 offset;
+	u64 size;
+	u64 addr;
+};
+
+/* Fills @seg with the segment at @pos; returns the position after it. */
+typedef unsigned long (*chrmem_next_segment_fn)(const void *data,
+						unsigned long pos,
+						struct chrmem_segment *seg);
 
 struct chrmem_dev {
 	struct device dev;
@@ -125,6 +138,10 @@ unsigned long chrmem_buffer_run(const struct chrmem_buffer *buf,
 size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
 			       size_t count, struct iov_iter *iter);
 bool chrmem_buffer_in_use(const struct chrmem_buffer *buf);
+ssize_t chrmem_read_segments(chrmem_next_segment_fn next, const void *data,
+			     unsigned long end, struct chrmem_chunk_cursor *cur,
+			     char *out, loff_t off, size_t count);
+void chrmem_chunk_cursor_reset(struct chrmem_chunk_cursor *cur);
 ssize_t chrmem_buffer_read_chunks(const struct chrmem_buffer *buf,
 				  struct chrmem_chunk_cursor *cur, char *out,
 				  loff_t off, size_t count);
