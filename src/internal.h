@@ -9,6 +9,7 @@
  * fops.c    open/release/read/write/llseek/ioctl
  * mmap.c    mmap() and the VMA operations
  * sysfs.c   per-device sysfs attributes
+ * dma.c     binding a buffer to a DMA master (PCI device), SYNC
  */
 #ifndef CHRMEM_INTERNAL_H
 #define CHRMEM_INTERNAL_H
@@ -28,6 +29,15 @@
 #define CHRMEM_MAX_SIZE		SZ_1G	/* per device; documented in chrmem(4) */
 #define CHRMEM_PATTERN_MAX	64	/* bytes, without the terminating NUL */
 
+/* A PCI device to map a buffer for: "DDDD:BB:DD.F[/BITS]" (dma.c). */
+struct chrmem_dma_target {
+	bool set;			/* false: none */
+	u16 domain;
+	u8 bus;
+	u8 devfn;
+	u8 mask_bits;			/* 0: keep the device's DMA mask */
+};
+
 /* The module parameters, validated once at load and read-only after it. */
 struct chrmem_config {
 	unsigned int devices;
@@ -36,6 +46,7 @@ struct chrmem_config {
 	size_t pattern_len;
 	u32 cache_mode;			/* CHRMEM_CACHE_* */
 	u32 map_mode;			/* CHRMEM_MAP_* */
+	struct chrmem_dma_target dma[CHRMEM_MAX_DEVICES];
 };
 
 /*
@@ -77,6 +88,19 @@ typedef unsigned long (*chrmem_next_segment_fn)(const void *data,
 						unsigned long pos,
 						struct chrmem_segment *seg);
 
+struct chrmem_dma_binding;
+
+/* A buffer's binding to a DMA master: see dma.c. */
+struct chrmem_dma {
+	/*
+	 * Protects @binding. Taken inside chrmem_dev.lock when the binding
+	 * changes (which needs "no mapping" stable), alone by SYNC and sysfs.
+	 */
+	struct mutex lock;
+	struct chrmem_dma_binding *binding;	/* NULL: unbound */
+	struct chrmem_chunk_cursor cursor;	/* for sysfs dma_addr */
+};
+
 struct chrmem_dev {
 	struct device dev;
 	struct cdev cdev;
@@ -109,6 +133,7 @@ struct chrmem_dev {
 	struct mutex content_lock;
 
 	struct chrmem_chunk_cursor chunk_cursor;
+	struct chrmem_dma dma;
 
 	atomic_t mappings;		/* live VMAs */
 	atomic_t opens;			/* open files */
@@ -161,6 +186,18 @@ extern const struct file_operations chrmem_fops;
 
 /* mmap.c */
 int chrmem_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* dma.c */
+int chrmem_dma_target_parse(const char *text, struct chrmem_dma_target *t);
+int chrmem_dma_target_print(const struct chrmem_dma_target *t, char *out,
+			    size_t len);
+int chrmem_dev_dma_bind(struct chrmem_dev *dev,
+			const struct chrmem_dma_target *t);
+void chrmem_dev_dma_unbind(struct chrmem_dev *dev);
+int chrmem_dev_dma_print_target(struct chrmem_dev *dev, char *out, size_t len);
+ssize_t chrmem_dev_dma_read_segments(struct chrmem_dev *dev, char *out,
+				     loff_t off, size_t count);
+int chrmem_dev_dma_sync(struct chrmem_dev *dev, const struct chrmem_sync *sync);
 
 /* sysfs.c */
 extern const struct attribute_group *chrmem_groups[];
