@@ -365,8 +365,9 @@ static struct chrmem_dma_binding *chrmem_dma_swap(struct chrmem_dev *dev,
 	mutex_lock(&dev->dma.lock);
 	old = dev->dma.binding;
 	dev->dma.binding = b;
-	mutex_unlock(&dev->dma.lock);
+	/* Under the lock: no reader may walk the new list from the old place. */
 	chrmem_chunk_cursor_reset(&dev->dma.cursor);
+	mutex_unlock(&dev->dma.lock);
 	return old;
 }
 

@@ -93,8 +93,10 @@ struct chrmem_dma_binding;
 /* A buffer's binding to a DMA master: see dma.c. */
 struct chrmem_dma {
 	/*
-	 * Protects @binding. Taken inside chrmem_dev.lock when the binding
-	 * changes (which needs "no mapping" stable), alone by SYNC and sysfs.
+	 * Protects @binding (whose contents never change once it is set).
+	 * Taken inside chrmem_dev.lock when the binding changes (which needs
+	 * "no mapping" stable), alone by SYNC and sysfs; @cursor's lock
+	 * nests inside it.
 	 */
 	struct mutex lock;
 	struct chrmem_dma_binding *binding;	/* NULL: unbound */
