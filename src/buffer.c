@@ -238,17 +238,81 @@ bool chrmem_buffer_in_use(const struct chrmem_buffer *buf)
 	return false;
 }
 
-/* The longest line of chrmem_buffer_read_chunks(), with its NUL. */
-#define CHUNK_LINE_MAX	sizeof("0x0123456789abcdef 0x0123456789abcdef 0x0123456789abcdef\n")
+/* The longest line of chrmem_read_segments(), with its NUL. */
+#define SEGMENT_LINE_MAX	sizeof("0x0123456789abcdef 0x0123456789abcdef 0x0123456789abcdef\n")
 
-/* Writes the line of the chunk at @first, @run pages long; its length. */
-static size_t chrmem_chunk_line(const struct chrmem_buffer *buf,
-				unsigned long first, unsigned long run,
-				char line[CHUNK_LINE_MAX])
+/**
+ * chrmem_read_segments() - read a list of segments, as text
+ * @next:  gives the segment at a position and the position after it
+ * @data:  passed to @next
+ * @end:   the position after the last segment
+ * @cur:   where the previous read ended
+ * @out:   destination
+ * @off:   offset in the text
+ * @count: bytes wanted
+ *
+ * The text has one line per segment: its offset in the buffer, its size
+ * and its address, in hexadecimal. It is made line by line as it is read,
+ * starting from where the previous read ended (from the start if @off lies
+ * before that), so reading all of it in pieces costs one pass over the
+ * list however long it is. Positions are @next's: pages for phys_addr,
+ * entries of the DMA segment list for dma_addr (dma.c).
+ *
+ * Return: bytes copied, 0 at or past the end.
+ */
+ssize_t chrmem_read_segments(chrmem_next_segment_fn next, const void *data,
+			     unsigned long end, struct chrmem_chunk_cursor *cur,
+			     char *out, loff_t off, size_t count)
 {
-	return scnprintf(line, CHUNK_LINE_MAX, "%#llx %#llx %#llx\n",
-			 (u64)first << PAGE_SHIFT, (u64)run << PAGE_SHIFT,
-			 (u64)PFN_PHYS(page_to_pfn(buf->pages[first])));
+	char line[SEGMENT_LINE_MAX];
+	size_t done = 0, len, skip, n;
+	struct chrmem_segment seg;
+	unsigned long after;
+
+	mutex_lock(&cur->lock);
+	if (off < cur->text_off) {
+		cur->text_off = 0;
+		cur->pos = 0;
+	}
+	while (done < count && cur->pos < end) {
+		after = next(data, cur->pos, &seg);
+		len = scnprintf(line, sizeof(line), "%#llx %#llx %#llx\n",
+				seg.offset, seg.size, seg.addr);
+		if (off + done < cur->text_off + (loff_t)len) {
+			skip = off + done - cur->text_off;
+			n = min(len - skip, count - done);
+			memcpy(out + done, line + skip, n);
+			done += n;
+			if (skip + n < len)
+				break;	/* the next read starts in this line */
+		}
+		cur->text_off += len;
+		cur->pos = after;
+	}
+	mutex_unlock(&cur->lock);
+	return done;
+}
+
+/* Rewinds @cur: the list it walks has changed. */
+void chrmem_chunk_cursor_reset(struct chrmem_chunk_cursor *cur)
+{
+	mutex_lock(&cur->lock);
+	cur->text_off = 0;
+	cur->pos = 0;
+	mutex_unlock(&cur->lock);
+}
+
+/* The physically contiguous chunk that starts at page @first. */
+static unsigned long chrmem_next_chunk(const void *data, unsigned long first,
+				       struct chrmem_segment *seg)
+{
+	const struct chrmem_buffer *buf = data;
+	unsigned long run = chrmem_buffer_run(buf, first, buf->nr_pages);
+
+	seg->offset = (u64)first << PAGE_SHIFT;
+	seg->size = (u64)run << PAGE_SHIFT;
+	seg->addr = PFN_PHYS(page_to_pfn(buf->pages[first]));
+	return first + run;
 }
 
 /**
@@ -259,11 +323,8 @@ static size_t chrmem_chunk_line(const struct chrmem_buffer *buf,
  * @off:   offset in the text
  * @count: bytes wanted
  *
- * The text has one line per physically contiguous chunk: its offset in
- * the buffer, its size and its physical address, in hexadecimal. It is
- * made line by line as it is read, starting from where the previous read
- * ended (from the start if @off lies before that), so reading all of it in
- * pieces costs one pass over the buffer however many chunks it has.
+ * One line per physically contiguous chunk, its address the physical one:
+ * see chrmem_read_segments().
  *
  * Return: bytes copied, 0 at or past the end.
  */
@@ -271,31 +332,8 @@ ssize_t chrmem_buffer_read_chunks(const struct chrmem_buffer *buf,
 				  struct chrmem_chunk_cursor *cur, char *out,
 				  loff_t off, size_t count)
 {
-	char line[CHUNK_LINE_MAX];
-	size_t done = 0, len, skip, n;
-	unsigned long run;
-
-	mutex_lock(&cur->lock);
-	if (off < cur->text_off) {
-		cur->text_off = 0;
-		cur->page = 0;
-	}
-	while (done < count && cur->page < buf->nr_pages) {
-		run = chrmem_buffer_run(buf, cur->page, buf->nr_pages);
-		len = chrmem_chunk_line(buf, cur->page, run, line);
-		if (off + done < cur->text_off + (loff_t)len) {
-			skip = off + done - cur->text_off;
-			n = min(len - skip, count - done);
-			memcpy(out + done, line + skip, n);
-			done += n;
-			if (skip + n < len)
-				break;	/* the next read starts in this line */
-		}
-		cur->text_off += len;
-		cur->page += run;
-	}
-	mutex_unlock(&cur->lock);
-	return done;
+	return chrmem_read_segments(chrmem_next_chunk, buf, buf->nr_pages,
+				    cur, out, off, count);
 }
 
 /*

@@ -132,6 +132,17 @@ static long chrmem_ioctl_set_cache_mode(struct chrmem_dev *dev,
 	return chrmem_dev_set_cache_mode(dev, mode);
 }
 
+/* Any open file may sync: it changes no data, only who sees it. */
+static long chrmem_ioctl_sync(struct chrmem_dev *dev,
+			      struct chrmem_sync __user *usync)
+{
+	struct chrmem_sync sync;
+
+	if (copy_from_user(&sync, usync, sizeof(sync)))
+		return -EFAULT;
+	return chrmem_dev_dma_sync(dev, &sync);
+}
+
 /* Commands that change the device need a file opened for writing. */
 static long chrmem_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
@@ -154,6 +165,8 @@ static long chrmem_ioctl(struct file *file, unsigned int cmd,
 		if (!writable)
 			return -EBADF;
 		return chrmem_ioctl_set_cache_mode(dev, (u32 __user *)arg);
+	case CHRMEM_IOC_SYNC:
+		return chrmem_ioctl_sync(dev, (struct chrmem_sync __user *)arg);
 	}
 	if (chrmem_is_get_info(cmd))
 		return chrmem_ioctl_get_info(dev, (void __user *)arg,

@@ -9,6 +9,7 @@
  * fops.c    open/release/read/write/llseek/ioctl
  * mmap.c    mmap() and the VMA operations
  * sysfs.c   per-device sysfs attributes
+ * dma.c     binding a buffer to a DMA master (PCI device), SYNC
  */
 #ifndef CHRMEM_INTERNAL_H
 #define CHRMEM_INTERNAL_H
@@ -28,6 +29,15 @@
 #define CHRMEM_MAX_SIZE		SZ_1G	/* per device; documented in chrmem(4) */
 #define CHRMEM_PATTERN_MAX	64	/* bytes, without the terminating NUL */
 
+/* A PCI device to map a buffer for: "DDDD:BB:DD.F[/BITS]" (dma.c). */
+struct chrmem_dma_target {
+	bool set;			/* false: none */
+	u16 domain;
+	u8 bus;
+	u8 devfn;
+	u8 mask_bits;			/* 0: keep the device's DMA mask */
+};
+
 /* The module parameters, validated once at load and read-only after it. */
 struct chrmem_config {
 	unsigned int devices;
@@ -36,6 +46,7 @@ struct chrmem_config {
 	size_t pattern_len;
 	u32 cache_mode;			/* CHRMEM_CACHE_* */
 	u32 map_mode;			/* CHRMEM_MAP_* */
+	struct chrmem_dma_target dma[CHRMEM_MAX_DEVICES];
 };
 
 /*
@@ -55,13 +66,41 @@ struct chrmem_buffer {
 };
 
 /*
- * Where the last read of the chunk list (sysfs phys_addr) ended, so that
- * reading it in pieces costs one pass over the buffer, not one per piece.
+ * Where the last read of a segment list (sysfs phys_addr, dma_addr) ended,
+ * so that reading it in pieces costs one pass over the list, not one per
+ * piece.
  */
 struct chrmem_chunk_cursor {
 	struct mutex lock;	/* protects the two fields below */
-	loff_t text_off;	/* offset in the text of the line of @page */
-	unsigned long page;	/* first page of a chunk, or nr_pages */
+	loff_t text_off;	/* offset in the text of the line of @pos */
+	unsigned long pos;	/* a segment's position in its list, or the end */
+};
+
+/* One line of phys_addr or dma_addr: bytes [offset, offset + size) at addr. */
+struct chrmem_segment {
+	u64 offset;
+	u64 size;
+	u64 addr;
+};
+
+/* Fills @seg with the segment at @pos; returns the position after it. */
+typedef unsigned long (*chrmem_next_segment_fn)(const void *data,
+						unsigned long pos,
+						struct chrmem_segment *seg);
+
+struct chrmem_dma_binding;
+
+/* A buffer's binding to a DMA master: see dma.c. */
+struct chrmem_dma {
+	/*
+	 * Protects @binding (whose contents never change once it is set).
+	 * Taken inside chrmem_dev.lock when the binding changes (which needs
+	 * "no mapping" stable), alone by SYNC and sysfs; @cursor's lock
+	 * nests inside it.
+	 */
+	struct mutex lock;
+	struct chrmem_dma_binding *binding;	/* NULL: unbound */
+	struct chrmem_chunk_cursor cursor;	/* for sysfs dma_addr */
 };
 
 struct chrmem_dev {
@@ -96,6 +135,7 @@ struct chrmem_dev {
 	struct mutex content_lock;
 
 	struct chrmem_chunk_cursor chunk_cursor;
+	struct chrmem_dma dma;
 
 	atomic_t mappings;		/* live VMAs */
 	atomic_t opens;			/* open files */
@@ -125,6 +165,10 @@ unsigned long chrmem_buffer_run(const struct chrmem_buffer *buf,
 size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
 			       size_t count, struct iov_iter *iter);
 bool chrmem_buffer_in_use(const struct chrmem_buffer *buf);
+ssize_t chrmem_read_segments(chrmem_next_segment_fn next, const void *data,
+			     unsigned long end, struct chrmem_chunk_cursor *cur,
+			     char *out, loff_t off, size_t count);
+void chrmem_chunk_cursor_reset(struct chrmem_chunk_cursor *cur);
 ssize_t chrmem_buffer_read_chunks(const struct chrmem_buffer *buf,
 				  struct chrmem_chunk_cursor *cur, char *out,
 				  loff_t off, size_t count);
@@ -144,6 +188,18 @@ extern const struct file_operations chrmem_fops;
 
 /* mmap.c */
 int chrmem_mmap(struct file *file, struct vm_area_struct *vma);
+
+/* dma.c */
+int chrmem_dma_target_parse(const char *text, struct chrmem_dma_target *t);
+int chrmem_dma_target_print(const struct chrmem_dma_target *t, char *out,
+			    size_t len);
+int chrmem_dev_dma_bind(struct chrmem_dev *dev,
+			const struct chrmem_dma_target *t);
+void chrmem_dev_dma_unbind(struct chrmem_dev *dev);
+int chrmem_dev_dma_print_target(struct chrmem_dev *dev, char *out, size_t len);
+ssize_t chrmem_dev_dma_read_segments(struct chrmem_dev *dev, char *out,
+				     loff_t off, size_t count);
+int chrmem_dev_dma_sync(struct chrmem_dev *dev, const struct chrmem_sync *sync);
 
 /* sysfs.c */
 extern const struct attribute_group *chrmem_groups[];

@@ -49,6 +49,8 @@ static void chrmem_dev_release(struct device *d)
 {
 	struct chrmem_dev *dev = to_chrmem_dev(d);
 
+	/* No device may keep a mapping of pages that go away. */
+	chrmem_dev_dma_unbind(dev);
 	/* Pages go back to the allocator write-back, or not at all. */
 	if (chrmem_buffer_set_memtype(&dev->buf, &dev->mem_type,
 				      CHRMEM_CACHE_CACHED))
@@ -74,6 +76,8 @@ static struct chrmem_dev *chrmem_dev_alloc(unsigned int index)
 	mutex_init(&dev->lock);
 	mutex_init(&dev->content_lock);
 	mutex_init(&dev->chunk_cursor.lock);
+	mutex_init(&dev->dma.lock);
+	mutex_init(&dev->dma.cursor.lock);
 	return dev;
 }
 
@@ -113,11 +117,17 @@ static struct chrmem_dev *chrmem_dev_prepare(unsigned int index)
 	cdev_init(&dev->cdev, &chrmem_fops);
 	dev->cdev.owner = THIS_MODULE;
 	ret = dev_set_name(&dev->dev, "chrmem%u", index);
-	if (ret) {
-		put_device(&dev->dev);
-		return ERR_PTR(ret);
-	}
+	if (ret)
+		goto err_put_device;
+	/* Named first: the binding's messages name the device. */
+	ret = chrmem_dev_dma_bind(dev, &chrmem_config.dma[index]);
+	if (ret)
+		goto err_put_device;
 	return dev;
+
+err_put_device:
+	put_device(&dev->dev);
+	return ERR_PTR(ret);
 
 err_free_buffer:
 	/* A failed change left the type in @type: free only write-back. */

@@ -41,6 +41,11 @@ module_param_named(map_mode, map_mode_param, charp, 0444);
 MODULE_PARM_DESC(map_mode,
 		 "How mmap() fills the page tables: remap (all at mmap time) or fault (page by page, on first touch; allows O_DIRECT into the mapping) (default remap)");
 
+static char *dma_device_param = "";
+module_param_named(dma_device, dma_device_param, charp, 0444);
+MODULE_PARM_DESC(dma_device,
+		 "PCI device to map the buffer for DMA, as DDDD:BB:DD.F, or DDDD:BB:DD.F/BITS to give a device without a driver a BITS-bit DMA mask; one value for all devices or a comma-separated list with one per device, empty for none (default: none); changeable per device in sysfs");
+
 static const char * const cache_mode_names[] = CHRMEM_CACHE_MODE_NAMES;
 static const char * const map_mode_names[] = CHRMEM_MAP_MODE_NAMES;
 
@@ -165,6 +170,41 @@ static int parse_sizes(const char *text, struct chrmem_config *config)
 	return ret;
 }
 
+/* Like the sizes: one item for all devices or one per device. */
+static int parse_dma_list(char *list, struct chrmem_config *config)
+{
+	unsigned int count = 0, i;
+	char *item;
+
+	while ((item = strsep(&list, ",")) != NULL) {
+		if (count == CHRMEM_MAX_DEVICES ||
+		    chrmem_dma_target_parse(item, &config->dma[count]))
+			return -EINVAL;
+		count++;
+	}
+	if (count != 1 && count != config->devices)
+		return -EINVAL;
+	for (i = count; i < config->devices; i++)
+		config->dma[i] = config->dma[0];
+	return 0;
+}
+
+static int parse_dma_devices(const char *text, struct chrmem_config *config)
+{
+	char *list;
+	int ret;
+
+	list = kstrdup(text, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	ret = parse_dma_list(list, config);
+	kfree(list);
+	if (ret == -EINVAL)
+		pr_err("dma_device: invalid value '%s' (allowed: PCI addresses DDDD:BB:DD.F, each optionally followed by /BITS, 24..64; one value or %u comma-separated values)\n",
+		       text, config->devices);
+	return ret;
+}
+
 static int parse_pattern(const char *text, struct chrmem_config *config)
 {
 	size_t len = strlen(text);
@@ -196,6 +236,9 @@ int chrmem_config_load(struct chrmem_config *config)
 	if (ret)
 		return ret;
 	ret = parse_pattern(pattern_param, config);
+	if (ret)
+		return ret;
+	ret = parse_dma_devices(dma_device_param, config);
 	if (ret)
 		return ret;
 	ret = parse_mode("cache_mode", cache_mode_param, cache_mode_names,

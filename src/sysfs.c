@@ -5,9 +5,11 @@
  * They belong to the class (dev_groups), so they exist before the uevent
  * that udev reacts to.
  */
+#include <linux/capability.h>
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/nodemask.h>
 #include <linux/sysfs.h>
 
 #include "internal.h"
@@ -117,10 +119,68 @@ static ssize_t phys_addr_read(struct file *file, struct kobject *kobj,
 }
 static BIN_ATTR_ADMIN_RO(phys_addr, 0);
 
+/*
+ * The bound device's view of the buffer: "offset size dma-address" per
+ * DMA-contiguous segment, empty while unbound (dma.c). Root only, like
+ * phys_addr, and in the same format.
+ */
+static ssize_t dma_addr_read(struct file *file, struct kobject *kobj,
+			     const struct bin_attribute *attr, char *out,
+			     loff_t off, size_t count)
+{
+	return chrmem_dev_dma_read_segments(to_chrmem_dev(kobj_to_dev(kobj)),
+					    out, off, count);
+}
+static BIN_ATTR_ADMIN_RO(dma_addr, 0);
+
 static const struct bin_attribute *const chrmem_bin_attrs[] = {
 	&bin_attr_phys_addr,
+	&bin_attr_dma_addr,
 	NULL,
 };
+
+static ssize_t dma_device_show(struct device *d,
+			       struct device_attribute *attr, char *buf)
+{
+	return chrmem_dev_dma_print_target(to_chrmem_dev(d), buf, PAGE_SIZE);
+}
+
+/*
+ * Root only (0644 and CAP_SYS_ADMIN: it hands a device the buffer's
+ * memory): bind to "DDDD:BB:DD.F[/BITS]", unbind with an empty line.
+ * EBUSY while the buffer is mapped; see dma.c for the others.
+ */
+static ssize_t dma_device_store(struct device *d,
+				struct device_attribute *attr,
+				const char *buf, size_t count)
+{
+	struct chrmem_dma_target target;
+	int ret;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = chrmem_dma_target_parse(buf, &target);
+	if (ret)
+		return ret;
+	ret = chrmem_dev_dma_bind(to_chrmem_dev(d), &target);
+	return ret ? ret : count;
+}
+static DEVICE_ATTR_RW(dma_device);
+
+/* The NUMA nodes the buffer's pages are on, as a list ("0", "0-1"). */
+static ssize_t numa_node_show(struct device *d,
+			      struct device_attribute *attr, char *buf)
+{
+	const struct chrmem_buffer *b = &to_chrmem_dev(d)->buf;
+	nodemask_t nodes;
+	unsigned long i;
+
+	nodes_clear(nodes);
+	for (i = 0; i < b->nr_pages; i++)
+		node_set(page_to_nid(b->pages[i]), nodes);
+	return sysfs_emit(buf, "%*pbl\n", nodemask_pr_args(&nodes));
+}
+static DEVICE_ATTR_RO(numa_node);
 
 static struct attribute *chrmem_attrs[] = {
 	&dev_attr_size.attr,
@@ -132,6 +192,8 @@ static struct attribute *chrmem_attrs[] = {
 	&dev_attr_opens.attr,
 	&dev_attr_bytes_read.attr,
 	&dev_attr_bytes_written.attr,
+	&dev_attr_dma_device.attr,
+	&dev_attr_numa_node.attr,
 	NULL,
 };
 

@@ -329,7 +329,7 @@ TEST_F(dev, unknown_commands_enotty)
 		_IO(CHRMEM_IOC_MAGIC - 1, 0),			/* wrong magic */
 		_IO(CHRMEM_IOC_MAGIC + 1, 1),
 		_IOR(0xCD, 0x02, struct chrmem_info),
-		_IO(CHRMEM_IOC_MAGIC, 0x04),			/* wrong nr */
+		_IO(CHRMEM_IOC_MAGIC, 0x05),			/* wrong nr */
 		_IO(CHRMEM_IOC_MAGIC, 0x7f),
 		_IO(CHRMEM_IOC_MAGIC, 0xff),
 		_IOR(CHRMEM_IOC_MAGIC, 0x10, struct chrmem_info),

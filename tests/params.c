@@ -451,6 +451,40 @@ TEST_F(mod, pattern_too_long)
 	load_refused(params, EINVAL, "pattern", "64");
 }
 
+TEST_F_TIMEOUT(mod, dma_device_bad_values, 120)
+{
+	/* Not a PCI address DDDD:BB:DD.F[/BITS]; lists as for size. */
+	load_refused("dma_device=00:02.0", EINVAL, "dma_device", "00:02.0");
+	load_refused("dma_device=0000:00:20.0", EINVAL, "dma_device", "0000:00:20.0");
+	load_refused("dma_device=0000:00:02.0/8", EINVAL, "dma_device", "/8");
+	load_refused("dma_device=0000:00:02.0/65", EINVAL, "dma_device", "/65");
+	load_refused("devices=3 dma_device=0000:00:02.0,0000:00:03.0", EINVAL,
+		     "dma_device", "0000:00:03.0");
+	load_refused("devices=2 dma_device=0000:00:02.0,x", EINVAL,
+		     "dma_device", ",x");
+}
+
+TEST_F(mod, dma_device_unknown_pci_address_enodev)
+{
+	/* Well formed, but no such device: the one error line names it. */
+	load_refused("dma_device=0000:ff:1f.7", ENODEV, "no PCI device",
+		     "0000:ff:1f.7");
+	load_refused("devices=2 dma_device=,0000:ff:1f.7", ENODEV, "chrmem1",
+		     "0000:ff:1f.7");
+}
+
+TEST_F(mod, dma_device_empty_means_unbound)
+{
+	char text[64];
+
+	load_ok("devices=2 dma_device=,");
+	sysfs_str(0, "dma_device", text, sizeof(text));
+	EXPECT_STREQ("", text);
+	sysfs_str(1, "dma_device", text, sizeof(text));
+	EXPECT_STREQ("", text);
+	unload_ok();
+}
+
 TEST_F(mod, bad_value_with_good_ones)
 {
 	/* One bad parameter among good ones still refuses the load. */

@@ -94,6 +94,33 @@ struct chrmem_info {
 #define CHRMEM_INFO_SIZE_VER0	56	/* the first version, up to reserved */
 #define CHRMEM_INFO_SIZE_VER1	64	/* up to reserved1 */
 
+/**
+ * struct chrmem_sync - what CHRMEM_IOC_SYNC syncs
+ * @offset:   first byte of the range, in the buffer
+ * @length:   bytes; non-zero, and @offset + @length within the buffer
+ * @flags:    CHRMEM_SYNC_START or CHRMEM_SYNC_END, or'd with
+ *            CHRMEM_SYNC_READ, CHRMEM_SYNC_WRITE or both (CHRMEM_SYNC_RW):
+ *            what the CPU is about to do (START) or has done (END)
+ * @reserved: zero
+ *
+ * As DMA_BUF_IOCTL_SYNC, but for a range, on the buffer's binding (sysfs
+ * dma_device): START | READ before the CPU reads what the device wrote,
+ * END | WRITE after the CPU wrote what the device will read. A no-op on
+ * cache-coherent machines (x86), cache maintenance on others.
+ */
+struct chrmem_sync {
+	__u64 offset;
+	__u64 length;
+	__u32 flags;
+	__u32 reserved;
+};
+
+#define CHRMEM_SYNC_READ	0x1
+#define CHRMEM_SYNC_WRITE	0x2
+#define CHRMEM_SYNC_RW		(CHRMEM_SYNC_READ | CHRMEM_SYNC_WRITE)
+#define CHRMEM_SYNC_START	0x0
+#define CHRMEM_SYNC_END		0x4
+
 /*
  * ioctl numbers. 0xC7 is free in
  * Documentation/userspace-api/ioctl/ioctl-number.rst.
@@ -108,6 +135,12 @@ struct chrmem_info {
 #define CHRMEM_IOC_GET_INFO	_IOR(CHRMEM_IOC_MAGIC, 0x02, struct chrmem_info)
 /* Set the CHRMEM_CACHE_* of new mappings; EBUSY while mapped. */
 #define CHRMEM_IOC_SET_CACHE_MODE _IOW(CHRMEM_IOC_MAGIC, 0x03, __u32)
+
+/*
+ * Sync a range of the buffer for the CPU or for the bound device.
+ * EINVAL: bad range or flags; ENODEV: the buffer is bound to no device.
+ */
+#define CHRMEM_IOC_SYNC		_IOW(CHRMEM_IOC_MAGIC, 0x04, struct chrmem_sync)
 
 /*
  * The memdev tutorials this driver grew from call ioctl(fd, 0) and

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * devctl info: everything the driver reports about a device, including
- * the physical layout of its buffer when the caller may read it (root).
+ * the physical layout of its buffer and, when it is bound to a device for
+ * DMA, the device's view of it, when the caller may read them (root).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -13,7 +14,10 @@
 #include "device.h"
 #include "print.h"
 
-/* One line of sysfs phys_addr: "offset size physical-address", in hex. */
+/*
+ * One line of sysfs phys_addr or dma_addr: "offset size address", in hex
+ * (the address is physical in one, the device's in the other).
+ */
 struct phys_chunk {
 	uint64_t offset;
 	uint64_t size;
@@ -32,8 +36,8 @@ static int parse_chunk(const char *line, struct phys_chunk *chunk)
 }
 
 /* Reads the whole layout first, so that a bad line prints no half table. */
-static int read_phys_layout(const struct chrmem_device *dev,
-			    struct phys_chunk **chunks, size_t *count)
+static int read_layout(const struct chrmem_device *dev, const char *attr,
+		       struct phys_chunk **chunks, size_t *count)
 {
 	char path[PATH_MAX], *line = NULL;
 	struct phys_chunk *grown;
@@ -43,7 +47,7 @@ static int read_phys_layout(const struct chrmem_device *dev,
 
 	*chunks = NULL;
 	*count = 0;
-	snprintf(path, sizeof(path), "%s/phys_addr", dev->sysfs);
+	snprintf(path, sizeof(path), "%s/%s", dev->sysfs, attr);
 	f = fopen(path, "re");
 	if (!f)
 		return -errno;
@@ -68,35 +72,43 @@ static int read_phys_layout(const struct chrmem_device *dev,
 }
 
 /* Why there is no layout, in words for the text output. */
-static const char *layout_missing_reason(int err)
+static const char *layout_missing_reason(int err, const char *attr)
 {
+	static char why[96];
+
 	switch (err) {
 	case -ENOENT:
-		return "not available (this driver has no phys_addr attribute)";
+		snprintf(why, sizeof(why),
+			 "not available (this driver has no %s attribute)", attr);
+		return why;
 	case -EACCES:
 	case -EPERM:
 		return "only root may read it";
 	case -EPROTO:
-		return "unreadable: unexpected content in phys_addr";
+		snprintf(why, sizeof(why), "unreadable: unexpected content in %s",
+			 attr);
+		return why;
 	default:
 		return strerror(-err);
 	}
 }
 
-static void print_phys_layout(const struct chrmem_device *dev)
+/* The table of sysfs @attr, as JSON array @key or text headed @title. */
+static void print_layout(const struct chrmem_device *dev, const char *attr,
+			 const char *key, const char *title)
 {
 	struct phys_chunk *chunks;
 	size_t count, i;
 	int err;
 
-	err = dev->sysfs[0] ? read_phys_layout(dev, &chunks, &count) : -ENOENT;
+	err = dev->sysfs[0] ? read_layout(dev, attr, &chunks, &count) : -ENOENT;
 	if (err < 0) {
-		print_unknown(PRINT_JSON, "phys_layout", NULL);
-		print_text("  physical layout: %s\n", layout_missing_reason(err));
+		print_unknown(PRINT_JSON, key, NULL);
+		print_text("  %-16s %s\n", title, layout_missing_reason(err, attr));
 		return;
 	}
-	open_json_array("phys_layout");
-	print_text("  physical layout:\n    %-18s %-18s %s\n", "OFFSET", "SIZE",
+	open_json_array(key);
+	print_text("  %s\n    %-18s %-18s %s\n", title, "OFFSET", "SIZE",
 		   "ADDRESS");
 	for (i = 0; i < count; i++) {
 		open_json_object(NULL);
@@ -107,6 +119,44 @@ static void print_phys_layout(const struct chrmem_device *dev)
 	}
 	close_json_array();
 	free(chunks);
+}
+
+/*
+ * The PCI device the buffer is bound to for DMA ("" in JSON, "none" in
+ * text, when unbound) and the device's view of the buffer; null and "-"
+ * from a driver without DMA binding.
+ */
+static void print_dma(const struct chrmem_device *dev)
+{
+	char bound[64];
+
+	if (!dev->sysfs[0] ||
+	    device_sysfs_read(dev, "dma_device", bound, sizeof(bound)) < 0) {
+		print_unknown(PRINT_ANY, "dma_device", "  DMA device:      %s\n");
+		print_unknown(PRINT_JSON, "dma_layout", NULL);
+		return;
+	}
+	print_string(PRINT_JSON, "dma_device", NULL, bound);
+	print_text("  DMA device:      %s\n", bound[0] ? bound : "none");
+	if (bound[0]) {
+		print_layout(dev, "dma_addr", "dma_layout", "DMA layout:");
+	} else {
+		open_json_array("dma_layout");
+		close_json_array();
+	}
+}
+
+/* The NUMA nodes of the buffer's pages, as the kernel lists them ("0-1"). */
+static void print_numa_node(const struct chrmem_device *dev)
+{
+	char nodes[64];
+
+	if (dev->sysfs[0] &&
+	    device_sysfs_read(dev, "numa_node", nodes, sizeof(nodes)) == 0)
+		print_string(PRINT_ANY, "numa_node", "  NUMA nodes:      %s\n",
+			     nodes);
+	else
+		print_unknown(PRINT_ANY, "numa_node", "  NUMA nodes:      %s\n");
 }
 
 static int info_one(struct chrmem_device *dev, void *arg)
@@ -146,7 +196,9 @@ static int info_one(struct chrmem_device *dev, void *arg)
 	/* How much of struct chrmem_info the driver knows; 0: not opened. */
 	print_u64_if(st.info_size > 0, PRINT_ANY, "info_size",
 		     "  info size:       %s bytes\n", st.info_size);
-	print_phys_layout(dev);
+	print_numa_node(dev);
+	print_layout(dev, "phys_addr", "phys_layout", "physical layout:");
+	print_dma(dev);
 	close_json_object();
 	return EXIT_SUCCESS;
 }
@@ -170,6 +222,6 @@ static int info_run(const struct devctl *ctx, int argc, char *argv[])
 const struct command cmd_info = {
 	.name = "info",
 	.run = info_run,
-	.summary = "show everything the driver reports, physical layout for root",
+	.summary = "show everything the driver reports, physical and DMA layout for root",
 	.usage = "",
 };

@@ -312,7 +312,7 @@ static void state_from_info(struct device_state *state,
 }
 
 /* Reads one attribute without its newline; 0 or -errno. */
-static int sysfs_read(const struct chrmem_device *dev, const char *attr,
+int device_sysfs_read(const struct chrmem_device *dev, const char *attr,
 		      char *buf, size_t len)
 {
 	char path[PATH_MAX];
@@ -338,7 +338,7 @@ static int sysfs_read_u64(const struct chrmem_device *dev, const char *attr,
 			  uint64_t *value)
 {
 	char buf[32];
-	int err = sysfs_read(dev, attr, buf, sizeof(buf));
+	int err = device_sysfs_read(dev, attr, buf, sizeof(buf));
 
 	if (err < 0)
 		return err;
@@ -379,7 +379,7 @@ static int state_from_sysfs(const struct chrmem_device *dev, const char *op,
 			err = sysfs_read_u64(dev, fields[i].attr,
 					     fields[i].number);
 		else
-			err = sysfs_read(dev, fields[i].attr, fields[i].mode,
+			err = device_sysfs_read(dev, fields[i].attr, fields[i].mode,
 					 fields[i].mode_len);
 		if (fields[i].present && (err == 0 || err == -ENOENT)) {
 			*fields[i].present = err == 0;

@@ -95,6 +95,10 @@ int device_for_each(const char *path, bool all, const char *op,
 		    device_fn fn, void *arg);
 
 /* Starts the JSON object of a device with its name and path. */
+/* Reads sysfs attribute @attr of @dev without its newline; 0 or -errno. */
+int device_sysfs_read(const struct chrmem_device *dev, const char *attr,
+		      char *buf, size_t len);
+
 void open_device_object(const struct chrmem_device *dev);
 
 /* Why a range of the buffer was refused, with both sizes. */

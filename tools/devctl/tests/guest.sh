@@ -203,7 +203,16 @@ expect "info succeeds and names the device" 0 stdout "chrmem0:" \
 run devctl --json info
 tap_check "info --json is valid JSON" json_valid
 tap_check "info --json has the documented keys" \
-	[ "$(json_keys '.devices\[0\]')" = "name path sysfs size chunks cache_mode memory_type map_mode mappings opens bytes_read bytes_written info_size phys_layout " ]
+	[ "$(json_keys '.devices\[0\]')" = "name path sysfs size chunks cache_mode memory_type map_mode mappings opens bytes_read bytes_written info_size numa_node phys_layout dma_device " ]
+# (dma_layout is there too, but an empty array has no scalar to list.)
+unbound_dma_json() {
+	[ "$(json_field '.devices[0].dma_device')" = '""' ] &&
+		tr -d ' \n' <"$work/out" | grep -q '"dma_layout":\[\]'
+}
+tap_check "info --json: an unbound buffer has dma_device \"\" and an empty dma_layout" \
+	unbound_dma_json
+tap_check "info --json numa_node is the sysfs numa_node" \
+	[ "$(json_field '.devices[0].numa_node')" = "\"$(sysfs numa_node)\"" ]
 tap_check "info --json chunks is the sysfs chunks" \
 	[ "$(json_field '.devices[0].chunks')" = "$(sysfs chunks 2>/dev/null || echo 1)" ]
 if [ -e $sys/phys_addr ]; then
@@ -213,6 +222,8 @@ if [ -e $sys/phys_addr ]; then
 	run devctl info
 	tap_check "info prints the physical layout table" \
 		grep -q "^    0x0  *0x[0-9a-f]*  *0x[0-9a-f]*$" "$work/out"
+	tap_check "info says the buffer is bound to no DMA device" \
+		grep -q "^  DMA device:      none$" "$work/out"
 else
 	tap_check "info --json: phys_layout is null without phys_addr" \
 		[ "$(json_field '.devices[0].phys_layout')" = null ]
