@@ -27,7 +27,8 @@
 #                           pkg-build-bookworm...); one per slot is kept
 #   NAME-ARCH/KEY.recipe    what KEY was computed from, for people
 #   apt/SUITE-ARCH-HASH/    apt's lists of the suite and its extra suites,
-#                           for the keys (HASH: the sources and apt options)
+#                           for the keys (HASH: the sources), shared by
+#                           the trees with the same sources
 #
 # The key. A tree is what mmdebstrap makes of the recipe (suite,
 # architecture, apt sources, package list, options and hooks) and of the
@@ -153,6 +154,7 @@ dt_recipe() {
 
 # apt on the host, with the tree's sources and apt options, lists of its
 # own and an empty dpkg status: it answers what a fresh tree would get.
+# (dt_apt_setup rewrites its apt.conf for each tree, under the lock.)
 dt_apt() {
 	local dir=$1
 	shift
@@ -161,7 +163,7 @@ dt_apt() {
 
 dt_apt_dir() {
 	local hash
-	hash=$({ dt_sources; printf '%s\n' "${dt_aptopts[@]}"; } | sha256sum | cut -c 1-12)
+	hash=$(dt_sources | sha256sum | cut -c 1-12)
 	echo "$dt_cache/apt/$dt_suite-$dt_arch-$hash"
 }
 
