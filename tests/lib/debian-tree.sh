@@ -215,7 +215,7 @@ dt_key_versions() {
 # dt_key_text to what it looked at. Fails when apt cannot ask the archive
 # or resolve the packages, apt's messages on stderr.
 dt_resolve_key() {
-	local dir versions status=0
+	local dir versions status=0 old
 	dir=$(dt_apt_dir)
 	mkdir -p "$dir"
 	exec {dt_apt_lock}>"$dir.lock"
@@ -223,6 +223,12 @@ dt_resolve_key() {
 	dt_apt_setup "$dir"
 	dt_apt "$dir" -qq update >&2 && versions=$(dt_key_versions "$dir") || status=1
 	exec {dt_apt_lock}>&-
+	# Lists of sources no tree has used for a month (an old mirror) go.
+	touch "$dir"
+	find "$dt_cache/apt" -mindepth 1 -maxdepth 1 -type d -mtime +30 -print0 |
+		while IFS= read -r -d '' old; do
+			rm -rf --one-file-system "$old" "$old.lock"
+		done
 	((status == 0)) || return 1
 	dt_key_text=$({ dt_recipe; echo "versions:"; echo "$versions"; })
 	dt_key=$(sha256sum <<<"$dt_key_text" | cut -c 1-16)
