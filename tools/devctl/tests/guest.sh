@@ -439,6 +439,11 @@ if hold_mapping; then
 	run devctl set cache-mode uncached
 	expect "set cache-mode on a mapped device says it is busy" 1 \
 		stderr "device is mapped (1 live mapping)"
+	# Once seen to succeed (2026-12-04, 6.1, a loaded host): say whether
+	# the holder and its mapping were still there.
+	[ "$rc" = 1 ] || tap_diag "holdmap $holder alive: $(kill -0 "$holder" 2>/dev/null &&
+		echo yes || echo no); its output: $(cat "$work/holdmap");" \
+		"sysfs mappings now: $(sysfs mappings)"
 	release_mapping
 else
 	tap_fail "holdmap maps the device"
