@@ -94,9 +94,11 @@ struct chrmem_dma_binding;
 struct chrmem_dma {
 	/*
 	 * Protects @binding (whose contents never change once it is set).
-	 * Taken inside chrmem_dev.lock when the binding changes (which needs
-	 * "no mapping" stable), alone by SYNC and sysfs; @cursor's lock
-	 * nests inside it.
+	 * Taken inside chrmem_dev.lock and dma.c's list lock when the binding
+	 * changes (which needs "no mapping" stable), inside the list lock
+	 * alone when the bus notifier ends it, alone by SYNC and sysfs;
+	 * @cursor's lock nests inside it. The whole order is at the top of
+	 * dma.c.
 	 */
 	struct mutex lock;
 	struct chrmem_dma_binding *binding;	/* NULL: unbound */
@@ -190,6 +192,8 @@ extern const struct file_operations chrmem_fops;
 int chrmem_mmap(struct file *file, struct vm_area_struct *vma);
 
 /* dma.c */
+int chrmem_dma_init(void);
+void chrmem_dma_exit(void);
 int chrmem_dma_target_parse(const char *text, struct chrmem_dma_target *t);
 int chrmem_dma_target_print(const struct chrmem_dma_target *t, char *out,
 			    size_t len);

@@ -200,6 +200,10 @@ static int __init chrmem_init(void)
 	ret = class_register(&chrmem_class);
 	if (ret)
 		goto err_unregister_chrdev_region;
+	/* Before the first binding, which it must be able to end. */
+	ret = chrmem_dma_init();
+	if (ret)
+		goto err_unregister_class;
 	ret = chrmem_prepare_devices();
 	if (ret)
 		goto err_destroy_devices;
@@ -212,6 +216,8 @@ static int __init chrmem_init(void)
 
 err_destroy_devices:
 	chrmem_destroy_devices();
+	chrmem_dma_exit();
+err_unregister_class:
 	class_unregister(&chrmem_class);
 err_unregister_chrdev_region:
 	unregister_chrdev_region(chrmem_first_devt, chrmem_config.devices);
@@ -221,6 +227,8 @@ err_unregister_chrdev_region:
 static void __exit chrmem_exit(void)
 {
 	chrmem_destroy_devices();
+	/* Each binding ended with its device's release. */
+	chrmem_dma_exit();
 	class_unregister(&chrmem_class);
 	unregister_chrdev_region(chrmem_first_devt, chrmem_config.devices);
 }

@@ -294,8 +294,33 @@ FIXTURE_SETUP(dma)
 	ASSERT_GT(self->nr_segs, 0);
 }
 
+/* Hot-removes edu, as a hotplug controller would ("remove" in sysfs). */
+static void edu_remove_(struct th_test *_metadata, struct edu *edu)
+{
+	char path[256];
+
+	/* The register mapping goes first: its BAR goes with the device. */
+	edu_close(edu);
+	edu->regs = NULL;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", edu->bdf);
+	ASSERT_ERR(0, -write_text(path, "1"));
+	ASSERT_FALSE(find_edu(path, sizeof(path)));
+}
+#define edu_remove(edu)	edu_remove_(_metadata, edu)
+
+/* Brings a removed edu back with a bus rescan; true if it is back. */
+static bool edu_rescan(void)
+{
+	char bdf[32];
+
+	return !write_text("/sys/bus/pci/rescan", "1") && find_edu(bdf, sizeof(bdf));
+}
+
 FIXTURE_TEARDOWN(dma)
 {
+	/* A test that stopped with edu removed leaves it to the next one. */
+	if (!self->edu.regs)
+		edu_rescan();
 	set_cache_mode(self->fd, self->cache_mode);
 	edu_close(&self->edu);
 	close(self->fd);
@@ -546,3 +571,64 @@ TEST_F(dma, non_root_cannot_bind_or_read_dma_addr)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+
+/* ---- the bound device going away -------------------------------------- */
+
+/* Binding and its segments afresh, for a device that came back. */
+static void rebind_(struct th_test *_metadata, struct th_fixture_dma *self)
+{
+	ASSERT_TRUE(edu_rescan());
+	edu_open(&self->edu);
+	bind(self->target);
+	self->nr_segs = read_segments("dma_addr", self->segs, MAX_SEGMENTS);
+	ASSERT_GT(self->nr_segs, 0);
+}
+#define rebind()	rebind_(_metadata, self)
+
+static void expect_unbound_(struct th_test *_metadata, struct th_fixture_dma *self)
+{
+	char text[64];
+
+	ASSERT_ERR(0, -read_file(attr_path("dma_addr"), text, sizeof(text)));
+	EXPECT_STREQ("", text);
+	sysfs_str(dev_index(), "dma_device", text, sizeof(text));
+	EXPECT_STREQ("", text);
+	EXPECT_ERRNO(ENODEV, sync_range(self->fd, 0, self->size,
+					CHRMEM_SYNC_START | CHRMEM_SYNC_RW));
+}
+#define expect_unbound()	expect_unbound_(_metadata, self)
+
+TEST_F_TIMEOUT(dma, hot_removal_while_mapped_unbinds_and_keeps_the_data, 120)
+{
+	uint8_t *map = map_all();
+	uint8_t byte;
+
+	fill_pattern(map, self->size, 0, 40);
+	edu_remove(&self->edu);
+	/* The binding ended with the device... */
+	expect_unbound();
+	/* ...and the program's mapping, which is the buffer's, did not. */
+	ASSERT_PATTERN(map, self->size, 0, 40);
+	map[self->size - 1] ^= 0xff;
+	pread_all(self->fd, &byte, 1, self->size - 1);
+	EXPECT_EQ(map[self->size - 1], byte);
+	map[self->size - 1] ^= 0xff;
+	/* Still no rebinding while mapped, and nothing at the old address. */
+	EXPECT_ERR(EBUSY, -write_text(attr_path("dma_device"), self->target));
+	ASSERT_OK(munmap(map, self->size));
+	EXPECT_ERR(ENODEV, -write_text(attr_path("dma_device"), self->target));
+	/* Back after a rescan: bound again, and edu's DMA reaches the buffer. */
+	rebind();
+	map = map_all();
+	ASSERT_PATTERN(map + page_size(), page_size(), page_size(), 40);
+	copy_through_edu(map, 0x10, 3 * page_size(), EDU_MAX_COPY, 41);
+	ASSERT_OK(munmap(map, self->size));
+}
+
+TEST_F_TIMEOUT(dma, hot_removal_while_unmapped_then_rescan_and_rebind, 120)
+{
+	edu_remove(&self->edu);
+	expect_unbound();
+	rebind();
+	copy_through_edu(NULL, self->size - EDU_MAX_COPY, 0, EDU_MAX_COPY, 42);
+}
