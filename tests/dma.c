@@ -12,6 +12,8 @@
  *   IOMMU:     --qemu-args '-machine q35 -device intel-iommu -device edu'
  *              --append intel_iommu=on; dma_addr must differ from
  *              phys_addr and be one range, and the data must still arrive
+ * Both lanes load pci-stub (tests/vm/run --kernel-module pci-stub), the
+ * driver that edu is given and taken from.
  * CHRMEM_DMA_IOMMU=1 or 0 says which lane this is (default: whether
  * /sys/class/iommu has an entry). Each copy runs in every cache mode; the
  * map mode is the lane's.
@@ -52,6 +54,7 @@
 #define PCI_COMMAND_MEMORY 0x2
 #define PCI_COMMAND_MASTER 0x4
 #define MAX_SEGMENTS	4096
+#define PCI_STUB	"/sys/bus/pci/drivers/pci-stub"
 
 struct segment {
 	uint64_t offset, size, addr;
@@ -316,11 +319,26 @@ static bool edu_rescan(void)
 	return !write_text("/sys/bus/pci/rescan", "1") && find_edu(bdf, sizeof(bdf));
 }
 
+/* Gives edu to pci-stub (or takes it back when @driver is ""). */
+static int edu_set_driver(const char *bdf, const char *driver)
+{
+	char path[256];
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	ret = write_text(path, *driver ? driver : "\n");
+	if (ret || *driver)
+		return ret ? ret : write_text("/sys/bus/pci/drivers_probe", bdf);
+	return write_text(PCI_STUB "/unbind", bdf);
+}
+
 FIXTURE_TEARDOWN(dma)
 {
 	/* A test that stopped with edu removed leaves it to the next one. */
 	if (!self->edu.regs)
 		edu_rescan();
+	else
+		edu_set_driver(self->edu.bdf, "");
 	set_cache_mode(self->fd, self->cache_mode);
 	edu_close(&self->edu);
 	close(self->fd);
@@ -631,4 +649,39 @@ TEST_F_TIMEOUT(dma, hot_removal_while_unmapped_then_rescan_and_rebind, 120)
 	expect_unbound();
 	rebind();
 	copy_through_edu(NULL, self->size - EDU_MAX_COPY, 0, EDU_MAX_COPY, 42);
+}
+
+TEST_F_TIMEOUT(dma, a_driver_bound_or_unbound_ends_the_binding, 120)
+{
+	uint8_t *map;
+
+	if (access(PCI_STUB, F_OK)) {
+		if (!th_strict())
+			SKIP("no pci-stub driver (tests/vm/run --kernel-module pci-stub)");
+		TH_LOG("no %s: the lane must load pci-stub", PCI_STUB);
+		ASSERT_TRUE(false);
+	}
+	map = map_all();
+	fill_pattern(map, self->size, 0, 50);
+	/* The driver owns the device's DMA mask and maybe its IOMMU domain. */
+	ASSERT_ERR(0, -edu_set_driver(self->edu.bdf, "pci-stub"));
+	expect_unbound();
+	ASSERT_PATTERN(map, self->size, 0, 50);
+	ASSERT_OK(munmap(map, self->size));
+	/* A mask is the driver's to set now; the address alone binds. */
+	EXPECT_ERR(EBUSY, -write_text(attr_path("dma_device"), self->target));
+	bind(self->edu.bdf);
+	map = map_all();
+	/* The driver going ends that binding too. */
+	ASSERT_ERR(0, -edu_set_driver(self->edu.bdf, ""));
+	expect_unbound();
+	ASSERT_PATTERN(map, self->size, 0, 50);
+	ASSERT_OK(munmap(map, self->size));
+	bind(self->target);
+	self->nr_segs = read_segments("dma_addr", self->segs, MAX_SEGMENTS);
+	map = map_all();
+	/* Whatever the driver did to the command register. */
+	ASSERT_ERR(0, -edu_enable_master(self->edu.bdf));
+	copy_through_edu(map, 0, 2 * page_size(), EDU_MAX_COPY, 51);
+	ASSERT_OK(munmap(map, self->size));
 }
