@@ -32,8 +32,8 @@
  * no driver is bound to it.
  *
  * Bus mastering stays the device owner's business: chrmem does not enable
- * it. The binding changes only while nothing maps the buffer (-EBUSY),
- * under dev->lock, which is what keeps "nothing maps it" stable. A rebind
+ * it. The binding changes only while nothing maps or exports the buffer
+ * (-EBUSY), under dev->lock, which is what keeps that stable. A rebind
  * unbinds first: if the new binding fails, the buffer is left unbound.
  *
  * A binding is for the device as it was when it was made: the device
@@ -307,6 +307,13 @@ static int chrmem_dma_collect(struct chrmem_dma_binding *b)
 	return 0;
 }
 
+/* The longest sg entry @d takes, in whole pages (dmabuf.c too). */
+unsigned int chrmem_dma_max_segment(struct device *d)
+{
+	return max_t(unsigned int, PAGE_SIZE,
+		     rounddown(dma_get_max_seg_size(d), PAGE_SIZE));
+}
+
 /*
  * The sg table's entries are physically contiguous runs no longer than the
  * device takes in one segment; dma_map_sgtable() maps them, through the
@@ -316,13 +323,12 @@ static int chrmem_dma_collect(struct chrmem_dma_binding *b)
 static int chrmem_dma_map(struct chrmem_dev *dev, struct chrmem_dma_binding *b)
 {
 	struct device *d = &b->pdev->dev;
-	unsigned int max_seg = max_t(unsigned int, PAGE_SIZE,
-				     rounddown(dma_get_max_seg_size(d), PAGE_SIZE));
 	int ret;
 
 	ret = sg_alloc_table_from_pages_segment(&b->sgt, dev->buf.pages,
 						dev->buf.nr_pages, 0, dev->size,
-						max_seg, GFP_KERNEL);
+						chrmem_dma_max_segment(d),
+						GFP_KERNEL);
 	if (ret)
 		return ret;
 	ret = dma_map_sgtable(d, &b->sgt, DMA_BIDIRECTIONAL, 0);
@@ -468,8 +474,8 @@ out_unlock_rescan:
  * @dev: the device
  * @t:   the PCI device to map the buffer for; unbind if !t->set
  *
- * Return: 0; -EBUSY while the buffer is mapped; -ENODEV for no such PCI
- * device; -ERANGE if the device cannot reach the buffer without bounce
+ * Return: 0; -EBUSY while the buffer is mapped or exported; -ENODEV for
+ * no such PCI device; -ERANGE if the device cannot reach the buffer without bounce
  * buffers; -EBUSY, -EIO for a mask it cannot take or -ENOMEM. On failure
  * the buffer is unbound.
  */
@@ -479,7 +485,7 @@ int chrmem_dev_dma_bind(struct chrmem_dev *dev,
 	int ret = 0;
 
 	mutex_lock(&dev->lock);
-	if (atomic_read(&dev->mappings)) {
+	if (atomic_read(&dev->mappings) || dev->exports) {
 		ret = -EBUSY;
 		goto out_unlock;
 	}

@@ -10,6 +10,7 @@
  * mmap.c    mmap() and the VMA operations
  * sysfs.c   per-device sysfs attributes
  * dma.c     binding a buffer to a DMA master (PCI device), SYNC
+ * dmabuf.c  dma-buf export of a range of a buffer
  */
 #ifndef CHRMEM_INTERNAL_H
 #define CHRMEM_INTERNAL_H
@@ -116,16 +117,19 @@ struct chrmem_dev {
 	u32 map_mode;			/* CHRMEM_MAP_*, fixed at load */
 
 	/*
-	 * Protects cache_mode and mem_type, and makes "no live mapping"
-	 * stable while the memory type changes: mmap() counts a first
-	 * mapping, and close() the end of the last one, under it. Taken
-	 * inside mmap_lock (mmap() and close() are called with it held), so
-	 * nothing under it may touch user memory.
+	 * Protects cache_mode, mem_type and exports, and makes "no live
+	 * mapping" stable while the memory type changes: mmap() counts a
+	 * first mapping, and close() the end of the last one, under it.
+	 * Taken inside mmap_lock (mmap() and close() are called with it
+	 * held), so nothing under it may touch user memory; and inside a
+	 * dma-buf's reservation lock (the dma-buf core holds it around an
+	 * exported range's mmap()).
 	 */
 	struct mutex lock;
 	u32 cache_mode;			/* CHRMEM_CACHE_* of mappings */
 	/* The buffer's type now; CHRMEM_MEMORY_TYPE_MIXED: memtype.c rule 6 */
 	u32 mem_type;
+	unsigned int exports;		/* live dma-bufs of it (dmabuf.c) */
 
 	/*
 	 * Serialises the operations on the whole buffer (CLEAR, RESET), so
@@ -189,6 +193,8 @@ int chrmem_dev_set_cache_mode(struct chrmem_dev *dev, u32 mode);
 extern const struct file_operations chrmem_fops;
 
 /* mmap.c */
+int chrmem_mmap_buffer(struct chrmem_dev *dev, struct vm_area_struct *vma,
+		       u32 mode, bool may_write);
 int chrmem_mmap(struct file *file, struct vm_area_struct *vma);
 
 /* dma.c */
@@ -204,6 +210,19 @@ int chrmem_dev_dma_print_target(struct chrmem_dev *dev, char *out, size_t len);
 ssize_t chrmem_dev_dma_read_segments(struct chrmem_dev *dev, char *out,
 				     loff_t off, size_t count);
 int chrmem_dev_dma_sync(struct chrmem_dev *dev, const struct chrmem_sync *sync);
+unsigned int chrmem_dma_max_segment(struct device *d);
+
+/* dmabuf.c; without dma-buf in the kernel, the ioctl is unknown. */
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+int chrmem_dev_export_dmabuf(struct chrmem_dev *dev,
+			     const struct chrmem_export_dmabuf *req);
+#else
+static inline int chrmem_dev_export_dmabuf(struct chrmem_dev *dev,
+					   const struct chrmem_export_dmabuf *req)
+{
+	return -ENOTTY;
+}
+#endif
 
 /* sysfs.c */
 extern const struct attribute_group *chrmem_groups[];
