@@ -170,6 +170,20 @@ int chrmem_dma_target_parse(const char *text, struct chrmem_dma_target *t)
 	return 0;
 }
 
+/* The NUMA node of the PCI device @t names, or NUMA_NO_NODE. */
+int chrmem_dma_target_node(const struct chrmem_dma_target *t)
+{
+	struct pci_dev *pdev;
+	int nid = NUMA_NO_NODE;
+
+	pdev = pci_get_domain_bus_and_slot(t->domain, t->bus, t->devfn);
+	if (pdev) {
+		nid = dev_to_node(&pdev->dev);
+		pci_dev_put(pdev);
+	}
+	return nid;
+}
+
 /* Does the DMA API translate @d's addresses through an IOMMU? */
 static bool chrmem_dma_translated(struct device *d)
 {

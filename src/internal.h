@@ -48,6 +48,7 @@ struct chrmem_config {
 	u32 cache_mode;			/* CHRMEM_CACHE_* */
 	u32 map_mode;			/* CHRMEM_MAP_* */
 	struct chrmem_dma_target dma[CHRMEM_MAX_DEVICES];
+	int nodes[CHRMEM_MAX_DEVICES];	/* NUMA_NO_NODE: the default */
 };
 
 /*
@@ -164,7 +165,8 @@ const char *chrmem_map_mode_name(u32 mode);
 int chrmem_cache_mode_parse(const char *text);
 
 /* buffer.c */
-int chrmem_buffer_alloc(struct chrmem_buffer *buf, u64 size);
+int chrmem_buffer_alloc(struct chrmem_buffer *buf, u64 size, int nid,
+			bool only_nid);
 void chrmem_buffer_free(struct chrmem_buffer *buf);
 unsigned long chrmem_buffer_run(const struct chrmem_buffer *buf,
 				unsigned long first, unsigned long end);
@@ -201,6 +203,7 @@ int chrmem_mmap(struct file *file, struct vm_area_struct *vma);
 int chrmem_dma_init(void);
 void chrmem_dma_exit(void);
 int chrmem_dma_target_parse(const char *text, struct chrmem_dma_target *t);
+int chrmem_dma_target_node(const struct chrmem_dma_target *t);
 int chrmem_dma_target_print(const struct chrmem_dma_target *t, char *out,
 			    size_t len);
 int chrmem_dev_dma_bind(struct chrmem_dev *dev,
