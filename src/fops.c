@@ -143,7 +143,7 @@ static long chrmem_ioctl_sync(struct chrmem_dev *dev,
 	return chrmem_dev_dma_sync(dev, &sync);
 }
 
-/* A device that DMAs into the range writes it: a writable file only. */
+/* CHRMEM_IOC_EXPORT_DMABUF: see dmabuf.c. */
 static long chrmem_ioctl_export_dmabuf(struct chrmem_dev *dev,
 				       struct chrmem_export_dmabuf __user *ureq)
 {
@@ -179,6 +179,7 @@ static long chrmem_ioctl(struct file *file, unsigned int cmd,
 	case CHRMEM_IOC_SYNC:
 		return chrmem_ioctl_sync(dev, (struct chrmem_sync __user *)arg);
 	case CHRMEM_IOC_EXPORT_DMABUF:
+		/* The importers' devices may write the range. */
 		if (!writable)
 			return -EBADF;
 		return chrmem_ioctl_export_dmabuf(dev, (void __user *)arg);
