@@ -44,6 +44,7 @@
 #include <linux/gfp.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/numa.h>
 #include <linux/pfn.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -62,6 +63,21 @@ static gfp_t chrmem_gfp(unsigned int order)
 	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN;
 
 	return gfp | (order ? __GFP_NORETRY : __GFP_RETRY_MAYFAIL);
+}
+
+/*
+ * Where the pages come from: anywhere (the task's memory policy) without
+ * a node; the node first, then the others, for a device's node; that node
+ * alone when asked for by name (the node parameter).
+ */
+static struct page *chrmem_alloc_block(int nid, bool only_nid,
+				       unsigned int order)
+{
+	gfp_t gfp = chrmem_gfp(order) | (only_nid ? __GFP_THISNODE : 0);
+
+	if (nid == NUMA_NO_NODE)
+		return alloc_pages(gfp, order);
+	return alloc_pages_node(nid, gfp, order);
 }
 
 /* Drops the driver's reference on each page: see the top of this file. */
@@ -91,7 +107,8 @@ static unsigned int chrmem_count_chunks(const struct chrmem_buffer *buf)
  * order fails it is not tried again: on a fragmented machine retrying
  * large orders for every block only costs time.
  */
-static int chrmem_fill_pages(struct chrmem_buffer *buf)
+static int chrmem_fill_pages(struct chrmem_buffer *buf, int nid,
+			     bool only_nid)
 {
 	unsigned int order = MAX_PAGE_ORDER;
 	unsigned long done = 0, i;
@@ -99,7 +116,7 @@ static int chrmem_fill_pages(struct chrmem_buffer *buf)
 
 	while (done < buf->nr_pages) {
 		order = min_t(unsigned int, order, ilog2(buf->nr_pages - done));
-		block = alloc_pages(chrmem_gfp(order), order);
+		block = chrmem_alloc_block(nid, only_nid, order);
 		if (!block) {
 			if (!order) {
 				chrmem_release_pages(buf->pages, done);
@@ -119,8 +136,10 @@ static int chrmem_fill_pages(struct chrmem_buffer *buf)
 
 /**
  * chrmem_buffer_alloc() - allocate a zeroed buffer
- * @buf:  the buffer to fill in
- * @size: bytes, a non-zero multiple of PAGE_SIZE
+ * @buf:      the buffer to fill in
+ * @size:     bytes, a non-zero multiple of PAGE_SIZE
+ * @nid:      the NUMA node to take the pages from, or NUMA_NO_NODE
+ * @only_nid: from @nid and no other (else @nid first)
  *
  * A buffer larger than the memory the kernel deems available (MemAvailable:
  * free memory plus what reclaim can easily give back) is refused at once.
@@ -130,7 +149,8 @@ static int chrmem_fill_pages(struct chrmem_buffer *buf)
  *
  * Return: 0 or -ENOMEM.
  */
-int chrmem_buffer_alloc(struct chrmem_buffer *buf, u64 size)
+int chrmem_buffer_alloc(struct chrmem_buffer *buf, u64 size, int nid,
+			bool only_nid)
 {
 	int ret;
 
@@ -143,7 +163,7 @@ int chrmem_buffer_alloc(struct chrmem_buffer *buf, u64 size)
 	if (!buf->pages)
 		return -ENOMEM;
 
-	ret = chrmem_fill_pages(buf);
+	ret = chrmem_fill_pages(buf, nid, only_nid);
 	if (ret) {
 		kvfree(buf->pages);
 		buf->pages = NULL;

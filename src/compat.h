@@ -83,6 +83,19 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #endif
 
 /*
+ * The dma-buf core's symbols are in the DMA_BUF namespace. Kernels from
+ * 6.13 spell the import MODULE_IMPORT_NS("DMA_BUF"), older ones
+ * MODULE_IMPORT_NS(DMA_BUF), which they turn into a string themselves
+ * (and would turn the new spelling into "\"DMA_BUF\"", a namespace that
+ * does not exist).
+ */
+#ifdef CHRMEM_HAVE_IMPORT_NS_STRING
+#define CHRMEM_IMPORT_NS_DMA_BUF	MODULE_IMPORT_NS("DMA_BUF")
+#else
+#define CHRMEM_IMPORT_NS_DMA_BUF	MODULE_IMPORT_NS(DMA_BUF)
+#endif
+
+/*
  * Not absorbed, on purpose: file_operations.mmap_prepare (7.x). chrmem
  * keeps .mmap on every kernel:
  *  - 7.2 still calls .mmap as before; only a driver that sets both hooks

@@ -32,9 +32,37 @@
  * no driver is bound to it.
  *
  * Bus mastering stays the device owner's business: chrmem does not enable
- * it. The binding changes only while nothing maps the buffer (-EBUSY),
- * under dev->lock, which is what keeps "nothing maps it" stable. A rebind
+ * it. The binding changes only while nothing maps or exports the buffer
+ * (-EBUSY), under dev->lock, which is what keeps that stable. A rebind
  * unbinds first: if the new binding fails, the buffer is left unbound.
+ *
+ * A binding is for the device as it was when it was made: the device
+ * leaving (hot-removal, "echo 1 > .../remove") or its driver changing ends
+ * it, whether or not the buffer is mapped, through a notifier on the PCI
+ * bus (chrmem_dma_notify()):
+ *  - BUS_NOTIFY_DEL_DEVICE comes before the IOMMU core lets go of the
+ *    device (BUS_NOTIFY_REMOVED_DEVICE): unmapping later would work on a
+ *    device whose IOMMU group and domain are gone;
+ *  - BUS_NOTIFY_BIND_DRIVER: the new driver owns the DMA mask (so a mask
+ *    set with "/BITS" is given back before its probe sets its own) and may
+ *    give the device an IOMMU domain of its own (vfio);
+ *  - BUS_NOTIFY_UNBIND_DRIVER: the driver that may have set the mask and
+ *    domain the mapping was made for is going; it may reset the device.
+ * User mappings of the buffer are not the device's and stay as they are,
+ * with their data; SYNC answers -ENODEV and dma_device and dma_addr read
+ * empty, as after an unbind. A bind made after the device came back
+ * ("echo 1 > /sys/bus/pci/rescan") maps the buffer afresh.
+ *
+ * So that no binding is made for a device on its way out, or while its
+ * driver changes, a bind looks the device up and maps the buffer under
+ * pci_lock_rescan_remove() (which every removal of a PCI device holds)
+ * and the device's own lock (which the driver core holds around binding
+ * and unbinding a driver), and lists the binding before it lets go of
+ * them. Lock order, outermost first:
+ *   chrmem_dev.lock -> pci_lock_rescan_remove() -> device_lock(PCI device)
+ *     -> chrmem_dma_bindings_lock -> chrmem_dma.lock -> its cursor's lock
+ * The notifier runs under the driver core's locks, the middle two, and
+ * takes only the last three.
  */
 #include <linux/ctype.h>
 #include <linux/dma-direct.h>
@@ -54,6 +82,8 @@
 
 struct chrmem_dma_binding {
 	struct chrmem_dma_target target;
+	struct chrmem_dev *owner;	/* the buffer's device */
+	struct list_head node;		/* in chrmem_dma_bindings */
 	struct pci_dev *pdev;		/* holds a reference */
 	struct sg_table sgt;		/* the buffer, mapped for pdev */
 	struct chrmem_segment *segs;	/* DMA-contiguous runs of sgt */
@@ -61,6 +91,16 @@ struct chrmem_dma_binding {
 	u64 saved_mask;			/* restored at unbind, if target.mask_bits */
 	u64 saved_coherent_mask;
 };
+
+/*
+ * Every binding in force, for the bus notifier to find the ones of a PCI
+ * device. The lock protects the list, and makes a binding's end, by the
+ * notifier or by its owner, happen once: a binding leaves the list and its
+ * owner's chrmem_dma.binding together, under both locks. Lock order: see
+ * the top of this file.
+ */
+static LIST_HEAD(chrmem_dma_bindings);
+static DEFINE_MUTEX(chrmem_dma_bindings_lock);
 
 /* "DDDD:BB:DD.F" or "DDDD:BB:DD.F/BITS", as sysfs shows it. */
 int chrmem_dma_target_print(const struct chrmem_dma_target *t, char *out,
@@ -128,6 +168,20 @@ int chrmem_dma_target_parse(const char *text, struct chrmem_dma_target *t)
 	t->devfn = PCI_DEVFN(slot, func);
 	t->mask_bits = bits;
 	return 0;
+}
+
+/* The NUMA node of the PCI device @t names, or NUMA_NO_NODE. */
+int chrmem_dma_target_node(const struct chrmem_dma_target *t)
+{
+	struct pci_dev *pdev;
+	int nid = NUMA_NO_NODE;
+
+	pdev = pci_get_domain_bus_and_slot(t->domain, t->bus, t->devfn);
+	if (pdev) {
+		nid = dev_to_node(&pdev->dev);
+		pci_dev_put(pdev);
+	}
+	return nid;
 }
 
 /* Does the DMA API translate @d's addresses through an IOMMU? */
@@ -267,6 +321,13 @@ static int chrmem_dma_collect(struct chrmem_dma_binding *b)
 	return 0;
 }
 
+/* The longest sg entry @d takes, in whole pages (dmabuf.c too). */
+unsigned int chrmem_dma_max_segment(struct device *d)
+{
+	return max_t(unsigned int, PAGE_SIZE,
+		     rounddown(dma_get_max_seg_size(d), PAGE_SIZE));
+}
+
 /*
  * The sg table's entries are physically contiguous runs no longer than the
  * device takes in one segment; dma_map_sgtable() maps them, through the
@@ -276,13 +337,12 @@ static int chrmem_dma_collect(struct chrmem_dma_binding *b)
 static int chrmem_dma_map(struct chrmem_dev *dev, struct chrmem_dma_binding *b)
 {
 	struct device *d = &b->pdev->dev;
-	unsigned int max_seg = max_t(unsigned int, PAGE_SIZE,
-				     rounddown(dma_get_max_seg_size(d), PAGE_SIZE));
 	int ret;
 
 	ret = sg_alloc_table_from_pages_segment(&b->sgt, dev->buf.pages,
 						dev->buf.nr_pages, 0, dev->size,
-						max_seg, GFP_KERNEL);
+						chrmem_dma_max_segment(d),
+						GFP_KERNEL);
 	if (ret)
 		return ret;
 	ret = dma_map_sgtable(d, &b->sgt, DMA_BIDIRECTIONAL, 0);
@@ -306,9 +366,14 @@ err_free_table:
 	return ret;
 }
 
+/*
+ * Makes a binding for the PCI device, which is held (rescan/remove lock
+ * and device lock) by the caller: see the top of this file.
+ */
 static struct chrmem_dma_binding *
 chrmem_dma_binding_create(struct chrmem_dev *dev,
-			  const struct chrmem_dma_target *t)
+			  const struct chrmem_dma_target *t,
+			  struct pci_dev *pdev)
 {
 	struct chrmem_dma_binding *b;
 	int ret;
@@ -317,13 +382,9 @@ chrmem_dma_binding_create(struct chrmem_dev *dev,
 	if (!b)
 		return ERR_PTR(-ENOMEM);
 	b->target = *t;
-	b->pdev = pci_get_domain_bus_and_slot(t->domain, t->bus, t->devfn);
-	if (!b->pdev) {
-		dev_err(&dev->dev, "no PCI device %04x:%02x:%02x.%x\n",
-			t->domain, t->bus, PCI_SLOT(t->devfn), PCI_FUNC(t->devfn));
-		ret = -ENODEV;
-		goto err_free;
-	}
+	b->owner = dev;
+	INIT_LIST_HEAD(&b->node);
+	b->pdev = pci_dev_get(pdev);
 	ret = chrmem_dma_set_mask(dev, b);
 	if (ret)
 		goto err_put_pdev;
@@ -339,7 +400,6 @@ err_restore_mask:
 	chrmem_dma_restore_mask(b);
 err_put_pdev:
 	pci_dev_put(b->pdev);
-err_free:
 	kfree(b);
 	return ERR_PTR(ret);
 }
@@ -356,19 +416,71 @@ static void chrmem_dma_binding_destroy(struct chrmem_dma_binding *b)
 	kfree(b);
 }
 
-/* Swaps in @b (NULL: unbound) and returns the binding it replaces. */
-static struct chrmem_dma_binding *chrmem_dma_swap(struct chrmem_dev *dev,
-						  struct chrmem_dma_binding *b)
+/*
+ * Puts @b (NULL: none) in dev->dma.binding and returns the binding it
+ * replaces, taken off the list. Called with chrmem_dma_bindings_lock held.
+ */
+static struct chrmem_dma_binding *
+chrmem_dma_swap_locked(struct chrmem_dev *dev, struct chrmem_dma_binding *b)
 {
 	struct chrmem_dma_binding *old;
 
+	lockdep_assert_held(&chrmem_dma_bindings_lock);
 	mutex_lock(&dev->dma.lock);
 	old = dev->dma.binding;
 	dev->dma.binding = b;
 	/* Under the lock: no reader may walk the new list from the old place. */
 	chrmem_chunk_cursor_reset(&dev->dma.cursor);
 	mutex_unlock(&dev->dma.lock);
+	if (old)
+		list_del_init(&old->node);
+	if (b)
+		list_add_tail(&b->node, &chrmem_dma_bindings);
 	return old;
+}
+
+static struct chrmem_dma_binding *chrmem_dma_swap(struct chrmem_dev *dev,
+						  struct chrmem_dma_binding *b)
+{
+	struct chrmem_dma_binding *old;
+
+	mutex_lock(&chrmem_dma_bindings_lock);
+	old = chrmem_dma_swap_locked(dev, b);
+	mutex_unlock(&chrmem_dma_bindings_lock);
+	return old;
+}
+
+/*
+ * Looks the device up, and binds the buffer to it, under the locks that
+ * keep it from going away or changing drivers until the binding is listed
+ * where the bus notifier finds it.
+ */
+static int chrmem_dma_bind_target(struct chrmem_dev *dev,
+				  const struct chrmem_dma_target *t)
+{
+	struct chrmem_dma_binding *b;
+	struct pci_dev *pdev;
+	int ret = 0;
+
+	pci_lock_rescan_remove();
+	pdev = pci_get_domain_bus_and_slot(t->domain, t->bus, t->devfn);
+	if (!pdev) {
+		dev_err(&dev->dev, "no PCI device %04x:%02x:%02x.%x\n",
+			t->domain, t->bus, PCI_SLOT(t->devfn), PCI_FUNC(t->devfn));
+		ret = -ENODEV;
+		goto out_unlock_rescan;
+	}
+	device_lock(&pdev->dev);
+	b = chrmem_dma_binding_create(dev, t, pdev);
+	if (IS_ERR(b))
+		ret = PTR_ERR(b);
+	else
+		chrmem_dma_swap(dev, b);
+	device_unlock(&pdev->dev);
+	pci_dev_put(pdev);
+out_unlock_rescan:
+	pci_unlock_rescan_remove();
+	return ret;
 }
 
 /**
@@ -376,31 +488,24 @@ static struct chrmem_dma_binding *chrmem_dma_swap(struct chrmem_dev *dev,
  * @dev: the device
  * @t:   the PCI device to map the buffer for; unbind if !t->set
  *
- * Return: 0; -EBUSY while the buffer is mapped; -ENODEV for no such PCI
- * device; -ERANGE if the device cannot reach the buffer without bounce
+ * Return: 0; -EBUSY while the buffer is mapped or exported; -ENODEV for
+ * no such PCI device; -ERANGE if the device cannot reach the buffer without bounce
  * buffers; -EBUSY, -EIO for a mask it cannot take or -ENOMEM. On failure
  * the buffer is unbound.
  */
 int chrmem_dev_dma_bind(struct chrmem_dev *dev,
 			const struct chrmem_dma_target *t)
 {
-	struct chrmem_dma_binding *b = NULL;
 	int ret = 0;
 
 	mutex_lock(&dev->lock);
-	if (atomic_read(&dev->mappings)) {
+	if (atomic_read(&dev->mappings) || dev->exports) {
 		ret = -EBUSY;
 		goto out_unlock;
 	}
 	chrmem_dma_binding_destroy(chrmem_dma_swap(dev, NULL));
-	if (t->set) {
-		b = chrmem_dma_binding_create(dev, t);
-		if (IS_ERR(b)) {
-			ret = PTR_ERR(b);
-			goto out_unlock;
-		}
-		chrmem_dma_swap(dev, b);
-	}
+	if (t->set)
+		ret = chrmem_dma_bind_target(dev, t);
 out_unlock:
 	mutex_unlock(&dev->lock);
 	return ret;
@@ -410,6 +515,65 @@ out_unlock:
 void chrmem_dev_dma_unbind(struct chrmem_dev *dev)
 {
 	chrmem_dma_binding_destroy(chrmem_dma_swap(dev, NULL));
+}
+
+/*
+ * Ends every binding to @pdev. The unmapping happens under the list's
+ * lock: an owner being released at the same time finds its binding gone
+ * and frees its pages, which must not happen while they are still mapped.
+ */
+static void chrmem_dma_release_pdev(struct pci_dev *pdev, const char *why)
+{
+	struct chrmem_dma_binding *b, *next;
+
+	mutex_lock(&chrmem_dma_bindings_lock);
+	list_for_each_entry_safe(b, next, &chrmem_dma_bindings, node) {
+		if (b->pdev != pdev)
+			continue;
+		dev_info(&b->owner->dev, "%s %s: buffer unbound from it\n",
+			 pci_name(pdev), why);
+		chrmem_dma_binding_destroy(chrmem_dma_swap_locked(b->owner,
+								  NULL));
+	}
+	mutex_unlock(&chrmem_dma_bindings_lock);
+}
+
+/* See the top of this file. Runs under the driver core's locks. */
+static int chrmem_dma_notify(struct notifier_block *nb, unsigned long action,
+			     void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+
+	switch (action) {
+	case BUS_NOTIFY_DEL_DEVICE:
+		chrmem_dma_release_pdev(pdev, "is going away");
+		break;
+	case BUS_NOTIFY_BIND_DRIVER:
+		chrmem_dma_release_pdev(pdev, "is getting a driver");
+		break;
+	case BUS_NOTIFY_UNBIND_DRIVER:
+		chrmem_dma_release_pdev(pdev, "is losing its driver");
+		break;
+	default:
+		return NOTIFY_DONE;
+	}
+	return NOTIFY_OK;
+}
+
+static struct notifier_block chrmem_dma_nb = {
+	.notifier_call	= chrmem_dma_notify,
+};
+
+/* Before the first binding: see the top of this file. */
+int chrmem_dma_init(void)
+{
+	return bus_register_notifier(&pci_bus_type, &chrmem_dma_nb);
+}
+
+/* After the last binding has ended. */
+void chrmem_dma_exit(void)
+{
+	bus_unregister_notifier(&pci_bus_type, &chrmem_dma_nb);
 }
 
 int chrmem_dev_dma_print_target(struct chrmem_dev *dev, char *out, size_t len)

@@ -143,6 +143,17 @@ static long chrmem_ioctl_sync(struct chrmem_dev *dev,
 	return chrmem_dev_dma_sync(dev, &sync);
 }
 
+/* CHRMEM_IOC_EXPORT_DMABUF: see dmabuf.c. */
+static long chrmem_ioctl_export_dmabuf(struct chrmem_dev *dev,
+				       struct chrmem_export_dmabuf __user *ureq)
+{
+	struct chrmem_export_dmabuf req;
+
+	if (copy_from_user(&req, ureq, sizeof(req)))
+		return -EFAULT;
+	return chrmem_dev_export_dmabuf(dev, &req);
+}
+
 /* Commands that change the device need a file opened for writing. */
 static long chrmem_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
@@ -167,6 +178,11 @@ static long chrmem_ioctl(struct file *file, unsigned int cmd,
 		return chrmem_ioctl_set_cache_mode(dev, (u32 __user *)arg);
 	case CHRMEM_IOC_SYNC:
 		return chrmem_ioctl_sync(dev, (struct chrmem_sync __user *)arg);
+	case CHRMEM_IOC_EXPORT_DMABUF:
+		/* The importers' devices may write the range. */
+		if (!writable)
+			return -EBADF;
+		return chrmem_ioctl_export_dmabuf(dev, (void __user *)arg);
 	}
 	if (chrmem_is_get_info(cmd))
 		return chrmem_ioctl_get_info(dev, (void __user *)arg,

@@ -10,6 +10,7 @@
  * mmap.c    mmap() and the VMA operations
  * sysfs.c   per-device sysfs attributes
  * dma.c     binding a buffer to a DMA master (PCI device), SYNC
+ * dmabuf.c  dma-buf export of a range of a buffer
  */
 #ifndef CHRMEM_INTERNAL_H
 #define CHRMEM_INTERNAL_H
@@ -47,6 +48,7 @@ struct chrmem_config {
 	u32 cache_mode;			/* CHRMEM_CACHE_* */
 	u32 map_mode;			/* CHRMEM_MAP_* */
 	struct chrmem_dma_target dma[CHRMEM_MAX_DEVICES];
+	int nodes[CHRMEM_MAX_DEVICES];	/* NUMA_NO_NODE: the default */
 };
 
 /*
@@ -94,9 +96,11 @@ struct chrmem_dma_binding;
 struct chrmem_dma {
 	/*
 	 * Protects @binding (whose contents never change once it is set).
-	 * Taken inside chrmem_dev.lock when the binding changes (which needs
-	 * "no mapping" stable), alone by SYNC and sysfs; @cursor's lock
-	 * nests inside it.
+	 * Taken inside chrmem_dev.lock and dma.c's list lock when the binding
+	 * changes (which needs "no mapping" stable), inside the list lock
+	 * alone when the bus notifier ends it, alone by SYNC and sysfs;
+	 * @cursor's lock nests inside it. The whole order is at the top of
+	 * dma.c.
 	 */
 	struct mutex lock;
 	struct chrmem_dma_binding *binding;	/* NULL: unbound */
@@ -114,16 +118,19 @@ struct chrmem_dev {
 	u32 map_mode;			/* CHRMEM_MAP_*, fixed at load */
 
 	/*
-	 * Protects cache_mode and mem_type, and makes "no live mapping"
-	 * stable while the memory type changes: mmap() counts a first
-	 * mapping, and close() the end of the last one, under it. Taken
-	 * inside mmap_lock (mmap() and close() are called with it held), so
-	 * nothing under it may touch user memory.
+	 * Protects cache_mode, mem_type and exports, and makes "no live
+	 * mapping" stable while the memory type changes: mmap() counts a
+	 * first mapping, and close() the end of the last one, under it.
+	 * Taken inside mmap_lock (mmap() and close() are called with it
+	 * held), so nothing under it may touch user memory; and inside a
+	 * dma-buf's reservation lock (the dma-buf core holds it around an
+	 * exported range's mmap()).
 	 */
 	struct mutex lock;
 	u32 cache_mode;			/* CHRMEM_CACHE_* of mappings */
 	/* The buffer's type now; CHRMEM_MEMORY_TYPE_MIXED: memtype.c rule 6 */
 	u32 mem_type;
+	unsigned int exports;		/* live dma-bufs of it (dmabuf.c) */
 
 	/*
 	 * Serialises the operations on the whole buffer (CLEAR, RESET), so
@@ -158,7 +165,8 @@ const char *chrmem_map_mode_name(u32 mode);
 int chrmem_cache_mode_parse(const char *text);
 
 /* buffer.c */
-int chrmem_buffer_alloc(struct chrmem_buffer *buf, u64 size);
+int chrmem_buffer_alloc(struct chrmem_buffer *buf, u64 size, int nid,
+			bool only_nid);
 void chrmem_buffer_free(struct chrmem_buffer *buf);
 unsigned long chrmem_buffer_run(const struct chrmem_buffer *buf,
 				unsigned long first, unsigned long end);
@@ -187,10 +195,15 @@ int chrmem_dev_set_cache_mode(struct chrmem_dev *dev, u32 mode);
 extern const struct file_operations chrmem_fops;
 
 /* mmap.c */
+int chrmem_mmap_buffer(struct chrmem_dev *dev, struct vm_area_struct *vma,
+		       u32 mode, bool may_write);
 int chrmem_mmap(struct file *file, struct vm_area_struct *vma);
 
 /* dma.c */
+int chrmem_dma_init(void);
+void chrmem_dma_exit(void);
 int chrmem_dma_target_parse(const char *text, struct chrmem_dma_target *t);
+int chrmem_dma_target_node(const struct chrmem_dma_target *t);
 int chrmem_dma_target_print(const struct chrmem_dma_target *t, char *out,
 			    size_t len);
 int chrmem_dev_dma_bind(struct chrmem_dev *dev,
@@ -200,6 +213,19 @@ int chrmem_dev_dma_print_target(struct chrmem_dev *dev, char *out, size_t len);
 ssize_t chrmem_dev_dma_read_segments(struct chrmem_dev *dev, char *out,
 				     loff_t off, size_t count);
 int chrmem_dev_dma_sync(struct chrmem_dev *dev, const struct chrmem_sync *sync);
+unsigned int chrmem_dma_max_segment(struct device *d);
+
+/* dmabuf.c; without dma-buf in the kernel, the ioctl is unknown. */
+#if IS_ENABLED(CONFIG_DMA_SHARED_BUFFER)
+int chrmem_dev_export_dmabuf(struct chrmem_dev *dev,
+			     const struct chrmem_export_dmabuf *req);
+#else
+static inline int chrmem_dev_export_dmabuf(struct chrmem_dev *dev,
+					   const struct chrmem_export_dmabuf *req)
+{
+	return -ENOTTY;
+}
+#endif
 
 /* sysfs.c */
 extern const struct attribute_group *chrmem_groups[];

@@ -22,6 +22,7 @@
 #include <linux/device.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/numa.h>
 #include <linux/slab.h>
 
 #include "internal.h"
@@ -82,6 +83,21 @@ static struct chrmem_dev *chrmem_dev_alloc(unsigned int index)
 }
 
 /*
+ * The node the buffer's pages come from: the one asked for (and only
+ * that one), else the bound device's (where its DMA is cheapest), else
+ * anywhere.
+ */
+static int chrmem_dev_node(unsigned int index, bool *only)
+{
+	*only = chrmem_config.nodes[index] != NUMA_NO_NODE;
+	if (*only)
+		return chrmem_config.nodes[index];
+	if (chrmem_config.dma[index].set)
+		return chrmem_dma_target_node(&chrmem_config.dma[index]);
+	return NUMA_NO_NODE;
+}
+
+/*
  * Everything a device needs before it can be seen: its buffer, with its
  * content and memory type, and its struct device and cdev, ready to add.
  */
@@ -89,12 +105,19 @@ static struct chrmem_dev *chrmem_dev_prepare(unsigned int index)
 {
 	struct chrmem_dev *dev;
 	u32 type = CHRMEM_CACHE_CACHED;
-	int ret;
+	bool only_node;
+	int ret, nid;
 
 	dev = chrmem_dev_alloc(index);
 	if (!dev)
 		return ERR_PTR(-ENOMEM);
-	ret = chrmem_buffer_alloc(&dev->buf, dev->size);
+	nid = chrmem_dev_node(index, &only_node);
+	ret = chrmem_buffer_alloc(&dev->buf, dev->size, nid, only_node);
+	if (ret && only_node) {
+		pr_err("chrmem%u: cannot allocate %llu bytes on node %d\n",
+		       index, dev->size, nid);
+		goto err_free_dev;
+	}
 	if (ret) {
 		pr_err("chrmem%u: cannot allocate %llu bytes\n",
 		       index, dev->size);
@@ -200,6 +223,10 @@ static int __init chrmem_init(void)
 	ret = class_register(&chrmem_class);
 	if (ret)
 		goto err_unregister_chrdev_region;
+	/* Before the first binding, which it must be able to end. */
+	ret = chrmem_dma_init();
+	if (ret)
+		goto err_unregister_class;
 	ret = chrmem_prepare_devices();
 	if (ret)
 		goto err_destroy_devices;
@@ -212,6 +239,8 @@ static int __init chrmem_init(void)
 
 err_destroy_devices:
 	chrmem_destroy_devices();
+	chrmem_dma_exit();
+err_unregister_class:
 	class_unregister(&chrmem_class);
 err_unregister_chrdev_region:
 	unregister_chrdev_region(chrmem_first_devt, chrmem_config.devices);
@@ -221,6 +250,8 @@ err_unregister_chrdev_region:
 static void __exit chrmem_exit(void)
 {
 	chrmem_destroy_devices();
+	/* Each binding ended with its device's release. */
+	chrmem_dma_exit();
 	class_unregister(&chrmem_class);
 	unregister_chrdev_region(chrmem_first_devt, chrmem_config.devices);
 }

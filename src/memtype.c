@@ -23,8 +23,10 @@
  *  1. A buffer has one type at a time, dev->mem_type; its kernel mapping
  *     and every user mapping have it. sysfs "memory_type" and GET_INFO's
  *     memory_type report it.
- *  2. It changes only while nothing maps the buffer and nothing else holds
- *     a page of it: a pin that outlived its mapping (see buffer.c) would
+ *  2. It changes only while nothing maps the buffer, no dma-buf exports
+ *     any of it (dmabuf.c: importers map and vmap it with the type it had
+ *     at export) and nothing else holds a page of it: a pin that outlived
+ *     its mapping (see buffer.c) would
  *     keep a write-back view of pages that became uncached. Uncached and
  *     write-combining mappings are PFN maps (mmap.c), which cannot be
  *     pinned, so only write-back pages can have such holders.
@@ -139,7 +141,8 @@ static int chrmem_dev_change_memtype(struct chrmem_dev *dev, u32 mode)
 	lockdep_assert_held(&dev->lock);
 	if (mode == dev->mem_type)
 		return 0;
-	if (atomic_read(&dev->mappings) || chrmem_buffer_in_use(&dev->buf))
+	if (atomic_read(&dev->mappings) || dev->exports ||
+	    chrmem_buffer_in_use(&dev->buf))
 		return -EBUSY;
 	return chrmem_buffer_set_memtype(&dev->buf, &dev->mem_type, mode);
 }
@@ -166,16 +169,20 @@ int chrmem_dev_claim_memtype(struct chrmem_dev *dev, u32 mode, bool may_write)
 
 /**
  * chrmem_dev_restore_memtype() - rule 4: back to the device's mode
- * @dev: the device, with dev->lock held, whose last mapping just went
+ * @dev: the device, with dev->lock held, whose last mapping or export
+ *       just went
  *
  * A failure leaves the type the buffer has, which sysfs reports; the next
- * mapping or SET_CACHE_MODE tries again.
+ * mapping or SET_CACHE_MODE tries again. While a mapping or an export
+ * lives, the last of them to go does it.
  */
 void chrmem_dev_restore_memtype(struct chrmem_dev *dev)
 {
 	int ret;
 
 	lockdep_assert_held(&dev->lock);
+	if (atomic_read(&dev->mappings) || dev->exports)
+		return;
 	ret = chrmem_dev_change_memtype(dev, dev->cache_mode);
 	if (ret)
 		dev_warn_ratelimited(&dev->dev,

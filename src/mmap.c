@@ -216,13 +216,12 @@ static int chrmem_mmap_fill(struct chrmem_dev *dev, struct vm_area_struct *vma,
 }
 
 /* Called with dev->lock held, so that the memory type cannot change. */
-static int chrmem_mmap_locked(struct chrmem_dev *dev, struct file *file,
-			      struct vm_area_struct *vma)
+static int chrmem_mmap_locked(struct chrmem_dev *dev, struct vm_area_struct *vma,
+			      u32 mode, bool may_write)
 {
-	u32 mode = chrmem_mmap_memtype(dev, file);
 	int ret;
 
-	ret = chrmem_dev_claim_memtype(dev, mode, file->f_mode & FMODE_WRITE);
+	ret = chrmem_dev_claim_memtype(dev, mode, may_write);
 	if (ret == -EBUSY)
 		dev_info_ratelimited(&dev->dev,
 				     "%s mapping refused: the buffer is %s, mapped or pinned\n",
@@ -241,9 +240,21 @@ static int chrmem_mmap_locked(struct chrmem_dev *dev, struct file *file,
 	return 0;
 }
 
-int chrmem_mmap(struct file *file, struct vm_area_struct *vma)
+/**
+ * chrmem_mmap_buffer() - map part of a buffer into a new user area
+ * @dev:       the device
+ * @vma:       the area; vm_pgoff is its first page in the buffer
+ * @mode:      the CHRMEM_CACHE_* type it needs
+ * @may_write: whether the mapping may change the buffer's type to @mode
+ *
+ * For mmap() of the device, and of a dma-buf exported from it (dmabuf.c),
+ * whose areas are the same in every respect but the file behind them.
+ *
+ * Return: 0 or the error for mmap() to return.
+ */
+int chrmem_mmap_buffer(struct chrmem_dev *dev, struct vm_area_struct *vma,
+		       u32 mode, bool may_write)
 {
-	struct chrmem_dev *dev = file->private_data;
 	int ret;
 
 	if (!chrmem_mmap_in_bounds(dev, vma))
@@ -257,7 +268,15 @@ int chrmem_mmap(struct file *file, struct vm_area_struct *vma)
 	vma->vm_private_data = dev;
 
 	mutex_lock(&dev->lock);
-	ret = chrmem_mmap_locked(dev, file, vma);
+	ret = chrmem_mmap_locked(dev, vma, mode, may_write);
 	mutex_unlock(&dev->lock);
 	return ret;
+}
+
+int chrmem_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct chrmem_dev *dev = file->private_data;
+
+	return chrmem_mmap_buffer(dev, vma, chrmem_mmap_memtype(dev, file),
+				  file->f_mode & FMODE_WRITE);
 }

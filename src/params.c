@@ -11,6 +11,8 @@
 #include <linux/kernel.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/nodemask.h>
+#include <linux/numa.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -45,6 +47,11 @@ static char *dma_device_param = "";
 module_param_named(dma_device, dma_device_param, charp, 0444);
 MODULE_PARM_DESC(dma_device,
 		 "PCI device to map the buffer for DMA, as DDDD:BB:DD.F, or DDDD:BB:DD.F/BITS to give a device without a driver a BITS-bit DMA mask; one value for all devices or a comma-separated list with one per device, empty for none (default: none); changeable per device in sysfs");
+
+static char *node_param = "";
+module_param_named(node, node_param, charp, 0444);
+MODULE_PARM_DESC(node,
+		 "NUMA node whose memory holds the buffer, and nothing else; one value for all devices or a comma-separated list with one per device, empty for the default (default: the node of the device's dma_device if it has one, else anywhere)");
 
 static const char * const cache_mode_names[] = CHRMEM_CACHE_MODE_NAMES;
 static const char * const map_mode_names[] = CHRMEM_MAP_MODE_NAMES;
@@ -205,6 +212,54 @@ static int parse_dma_devices(const char *text, struct chrmem_config *config)
 	return ret;
 }
 
+/* An online node, or an empty item: the default (NUMA_NO_NODE). */
+static int parse_one_node(const char *text, int *nid)
+{
+	*nid = NUMA_NO_NODE;
+	if (!*text)
+		return 0;
+	if (kstrtoint(text, 10, nid) || *nid < 0 || *nid >= MAX_NUMNODES ||
+	    !node_online(*nid))
+		return -EINVAL;
+	return 0;
+}
+
+/* Like the sizes: one item for all devices or one per device. */
+static int parse_node_list(char *list, struct chrmem_config *config)
+{
+	unsigned int count = 0, i;
+	char *item;
+
+	while ((item = strsep(&list, ",")) != NULL) {
+		if (count == CHRMEM_MAX_DEVICES ||
+		    parse_one_node(item, &config->nodes[count]))
+			return -EINVAL;
+		count++;
+	}
+	if (count != 1 && count != config->devices)
+		return -EINVAL;
+	for (i = count; i < config->devices; i++)
+		config->nodes[i] = config->nodes[0];
+	return 0;
+}
+
+static int parse_nodes(const char *text, struct chrmem_config *config)
+{
+	char *list;
+	int ret;
+
+	list = kstrdup(text, GFP_KERNEL);
+	if (!list)
+		return -ENOMEM;
+	ret = parse_node_list(list, config);
+	kfree(list);
+	if (ret == -EINVAL)
+		pr_err("node: invalid value '%s' (allowed: online NUMA nodes %*pbl, or empty for the default; one value or %u comma-separated values)\n",
+		       text, nodemask_pr_args(&node_states[N_ONLINE]),
+		       config->devices);
+	return ret;
+}
+
 static int parse_pattern(const char *text, struct chrmem_config *config)
 {
 	size_t len = strlen(text);
@@ -239,6 +294,9 @@ int chrmem_config_load(struct chrmem_config *config)
 	if (ret)
 		return ret;
 	ret = parse_dma_devices(dma_device_param, config);
+	if (ret)
+		return ret;
+	ret = parse_nodes(node_param, config);
 	if (ret)
 		return ret;
 	ret = parse_mode("cache_mode", cache_mode_param, cache_mode_names,

@@ -12,6 +12,11 @@
  *   IOMMU:     --qemu-args '-machine q35 -device intel-iommu -device edu'
  *              --append intel_iommu=on; dma_addr must differ from
  *              phys_addr and be one range, and the data must still arrive
+ * A chrmem dma-buf goes to a kernel driver through the test-only
+ * chrmem_importer module (tests/dmabuf-importer, /chrmem/chrmem_importer.ko
+ * in the guest), which maps it for edu.
+ * Both lanes load pci-stub (tests/vm/run --kernel-module pci-stub), the
+ * driver that edu is given and taken from.
  * CHRMEM_DMA_IOMMU=1 or 0 says which lane this is (default: whether
  * /sys/class/iommu has an entry). Each copy runs in every cache mode; the
  * map mode is the lane's.
@@ -26,16 +31,19 @@
  */
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/dma-buf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <grp.h>
 #include <unistd.h>
 
 #include "chrmem_test.h"
+#include "dmabuf-importer/importer.h"
 
 #define EDU_VENDOR	"0x1234"
 #define EDU_DEVICE	"0x11e8"
@@ -52,6 +60,7 @@
 #define PCI_COMMAND_MEMORY 0x2
 #define PCI_COMMAND_MASTER 0x4
 #define MAX_SEGMENTS	4096
+#define PCI_STUB	"/sys/bus/pci/drivers/pci-stub"
 
 struct segment {
 	uint64_t offset, size, addr;
@@ -294,8 +303,48 @@ FIXTURE_SETUP(dma)
 	ASSERT_GT(self->nr_segs, 0);
 }
 
+/* Hot-removes edu, as a hotplug controller would ("remove" in sysfs). */
+static void edu_remove_(struct th_test *_metadata, struct edu *edu)
+{
+	char path[256];
+
+	/* The register mapping goes first: its BAR goes with the device. */
+	edu_close(edu);
+	edu->regs = NULL;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/remove", edu->bdf);
+	ASSERT_ERR(0, -write_text(path, "1"));
+	ASSERT_FALSE(find_edu(path, sizeof(path)));
+}
+#define edu_remove(edu)	edu_remove_(_metadata, edu)
+
+/* Brings a removed edu back with a bus rescan; true if it is back. */
+static bool edu_rescan(void)
+{
+	char bdf[32];
+
+	return !write_text("/sys/bus/pci/rescan", "1") && find_edu(bdf, sizeof(bdf));
+}
+
+/* Gives edu to pci-stub (or takes it back when @driver is ""). */
+static int edu_set_driver(const char *bdf, const char *driver)
+{
+	char path[256];
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	ret = write_text(path, *driver ? driver : "\n");
+	if (ret || *driver)
+		return ret ? ret : write_text("/sys/bus/pci/drivers_probe", bdf);
+	return write_text(PCI_STUB "/unbind", bdf);
+}
+
 FIXTURE_TEARDOWN(dma)
 {
+	/* A test that stopped with edu removed leaves it to the next one. */
+	if (!self->edu.regs)
+		edu_rescan();
+	else
+		edu_set_driver(self->edu.bdf, "");
 	set_cache_mode(self->fd, self->cache_mode);
 	edu_close(&self->edu);
 	close(self->fd);
@@ -546,3 +595,246 @@ TEST_F(dma, non_root_cannot_bind_or_read_dma_addr)
 	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
+
+/* ---- the bound device going away -------------------------------------- */
+
+/* Binding and its segments afresh, for a device that came back. */
+static void rebind_(struct th_test *_metadata, struct th_fixture_dma *self)
+{
+	ASSERT_TRUE(edu_rescan());
+	edu_open(&self->edu);
+	bind(self->target);
+	self->nr_segs = read_segments("dma_addr", self->segs, MAX_SEGMENTS);
+	ASSERT_GT(self->nr_segs, 0);
+}
+#define rebind()	rebind_(_metadata, self)
+
+static void expect_unbound_(struct th_test *_metadata, struct th_fixture_dma *self)
+{
+	char text[64];
+
+	ASSERT_ERR(0, -read_file(attr_path("dma_addr"), text, sizeof(text)));
+	EXPECT_STREQ("", text);
+	sysfs_str(dev_index(), "dma_device", text, sizeof(text));
+	EXPECT_STREQ("", text);
+	EXPECT_ERRNO(ENODEV, sync_range(self->fd, 0, self->size,
+					CHRMEM_SYNC_START | CHRMEM_SYNC_RW));
+}
+#define expect_unbound()	expect_unbound_(_metadata, self)
+
+TEST_F_TIMEOUT(dma, hot_removal_while_mapped_unbinds_and_keeps_the_data, 120)
+{
+	uint8_t *map = map_all();
+	uint8_t byte;
+
+	fill_pattern(map, self->size, 0, 40);
+	edu_remove(&self->edu);
+	/* The binding ended with the device... */
+	expect_unbound();
+	/* ...and the program's mapping, which is the buffer's, did not. */
+	ASSERT_PATTERN(map, self->size, 0, 40);
+	map[self->size - 1] ^= 0xff;
+	pread_all(self->fd, &byte, 1, self->size - 1);
+	EXPECT_EQ(map[self->size - 1], byte);
+	map[self->size - 1] ^= 0xff;
+	/* Still no rebinding while mapped, and nothing at the old address. */
+	EXPECT_ERR(EBUSY, -write_text(attr_path("dma_device"), self->target));
+	ASSERT_OK(munmap(map, self->size));
+	EXPECT_ERR(ENODEV, -write_text(attr_path("dma_device"), self->target));
+	/* Back after a rescan: bound again, and edu's DMA reaches the buffer. */
+	rebind();
+	map = map_all();
+	ASSERT_PATTERN(map + page_size(), page_size(), page_size(), 40);
+	copy_through_edu(map, 0x10, 3 * page_size(), EDU_MAX_COPY, 41);
+	ASSERT_OK(munmap(map, self->size));
+}
+
+TEST_F_TIMEOUT(dma, hot_removal_while_unmapped_then_rescan_and_rebind, 120)
+{
+	edu_remove(&self->edu);
+	expect_unbound();
+	rebind();
+	copy_through_edu(NULL, self->size - EDU_MAX_COPY, 0, EDU_MAX_COPY, 42);
+}
+
+TEST_F_TIMEOUT(dma, a_driver_bound_or_unbound_ends_the_binding, 120)
+{
+	uint8_t *map;
+
+	if (access(PCI_STUB, F_OK)) {
+		if (!th_strict())
+			SKIP("no pci-stub driver (tests/vm/run --kernel-module pci-stub)");
+		TH_LOG("no %s: the lane must load pci-stub", PCI_STUB);
+		ASSERT_TRUE(false);
+	}
+	map = map_all();
+	fill_pattern(map, self->size, 0, 50);
+	/* The driver owns the device's DMA mask and maybe its IOMMU domain. */
+	ASSERT_ERR(0, -edu_set_driver(self->edu.bdf, "pci-stub"));
+	expect_unbound();
+	ASSERT_PATTERN(map, self->size, 0, 50);
+	ASSERT_OK(munmap(map, self->size));
+	/* A mask is the driver's to set now; the address alone binds. */
+	EXPECT_ERR(EBUSY, -write_text(attr_path("dma_device"), self->target));
+	bind(self->edu.bdf);
+	map = map_all();
+	/* The driver going ends that binding too. */
+	ASSERT_ERR(0, -edu_set_driver(self->edu.bdf, ""));
+	expect_unbound();
+	ASSERT_PATTERN(map, self->size, 0, 50);
+	ASSERT_OK(munmap(map, self->size));
+	bind(self->target);
+	self->nr_segs = read_segments("dma_addr", self->segs, MAX_SEGMENTS);
+	map = map_all();
+	/* Whatever the driver did to the command register. */
+	ASSERT_ERR(0, -edu_enable_master(self->edu.bdf));
+	copy_through_edu(map, 0, 2 * page_size(), EDU_MAX_COPY, 51);
+	ASSERT_OK(munmap(map, self->size));
+}
+
+/* ---- a dma-buf imported by a kernel driver ----------------------------- */
+
+static int export_range(int fd, uint64_t off, uint64_t len, uint32_t flags)
+{
+	struct chrmem_export_dmabuf req = {
+		.offset = off, .length = len, .flags = flags,
+	};
+
+	return ioctl(fd, CHRMEM_IOC_EXPORT_DMABUF, &req);
+}
+
+static int dmabuf_sync(int dmabuf, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags };
+
+	return ioctl(dmabuf, DMA_BUF_IOCTL_SYNC, &sync);
+}
+
+/* /dev/chrmem_importer, loading the module first if need be. */
+static int importer_open_(struct th_test *_metadata)
+{
+	const char *ko = getenv("CHRMEM_IMPORTER_KO");
+	int fd, kofd;
+
+	if (access(IMPORTER_DEV, F_OK)) {
+		kofd = open(ko ? ko : IMPORTER_KO, O_RDONLY | O_CLOEXEC);
+		if (kofd < 0 && !th_strict())
+			SKIP("no chrmem_importer module: %s", strerror(errno));
+		ASSERT_OK(kofd);
+		if (syscall(SYS_finit_module, kofd, "", 0) && errno != EEXIST)
+			ASSERT_OK(-1);
+		close(kofd);
+	}
+	fd = open(IMPORTER_DEV, O_RDWR | O_CLOEXEC);
+	ASSERT_OK(fd);
+	return fd;
+}
+#define importer_open()	importer_open_(_metadata)
+
+/* The importer's device address of dma-buf offset @off, like dma_address(). */
+static uint64_t imported_address_(struct th_test *_metadata,
+				  const struct importer_map *m, uint64_t off,
+				  uint64_t len)
+{
+	uint64_t start = 0;
+	uint32_t i;
+
+	for (i = 0; i < m->nr_segs && i < IMPORTER_MAX_SEGS; i++) {
+		if (off - start < m->segs[i].len) {
+			ASSERT_LE(off + len, start + m->segs[i].len);
+			return m->segs[i].addr + (off - start);
+		}
+		start += m->segs[i].len;
+	}
+	TH_LOG("dma-buf offset %#llx is in no segment the importer got",
+	       (unsigned long long)off);
+	ASSERT_TRUE(false);
+	return 0;
+}
+#define imported_address(m, off, len) imported_address_(_metadata, m, off, len)
+
+static void import_for_edu_(struct th_test *_metadata, struct th_fixture_dma *self,
+			    int importer, int dmabuf, struct importer_map *m)
+{
+	unsigned int domain, bus, slot, func;
+
+	ASSERT_EQ(4, sscanf(self->edu.bdf, "%x:%x:%x.%x", &domain, &bus, &slot, &func));
+	memset(m, 0, sizeof(*m));
+	m->fd = dmabuf;
+	m->domain = domain;
+	m->bus = bus;
+	m->devfn = slot << 3 | func;
+	ASSERT_OK(ioctl(importer, IMPORTER_IOC_MAP, m));
+	ASSERT_GT(m->nr_segs, 0);
+}
+#define import_for_edu(importer, dmabuf, m) \
+	import_for_edu_(_metadata, self, importer, dmabuf, m)
+
+TEST_F_TIMEOUT(dma, a_kernel_importer_maps_an_export_for_edu, 60)
+{
+	uint64_t page = page_size(), off = 2 * page, len = 2 * page;
+	uint64_t from = 0x100, to = page + 0x100;
+	struct segment phys[MAX_SEGMENTS];
+	struct importer_vmap vmap = { 0 };
+	struct importer_map m;
+	uint8_t *buf = xmalloc(len), *map;
+	int importer = importer_open(), dmabuf;
+
+	/* The binding's "/28" gave edu the mask the importer maps within. */
+	dmabuf = export_range(self->fd, off, len, O_RDWR | O_CLOEXEC);
+	ASSERT_OK(dmabuf);
+	import_for_edu(importer, dmabuf, &m);
+	read_segments("phys_addr", phys, MAX_SEGMENTS);
+	if (iommu_expected()) {
+		/* One IOVA range, not the CPU's address. */
+		EXPECT_EQ(1, m.nr_segs);
+		EXPECT_NE(phys[0].addr + off, m.segs[0].addr);
+	} else {
+		EXPECT_EQ(phys[0].addr + off, m.segs[0].addr);
+	}
+	fill_pattern(buf, len, 0, 70);
+	pwrite_all(self->fd, buf, len, off);
+	/* The CPU is done writing; edu copies within the range; the CPU reads. */
+	ASSERT_OK(dmabuf_sync(dmabuf, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE));
+	edu_dma(&self->edu, imported_address(&m, from, EDU_MAX_COPY), EDU_BUFFER,
+		EDU_MAX_COPY, false);
+	edu_dma(&self->edu, EDU_BUFFER, imported_address(&m, to, EDU_MAX_COPY),
+		EDU_MAX_COPY, true);
+	ASSERT_OK(dmabuf_sync(dmabuf, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ));
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf, 0);
+	ASSERT_NE(MAP_FAILED, (void *)map);
+	ASSERT_PATTERN(map + to, EDU_MAX_COPY, from, 70);
+	pread_all(self->fd, buf, EDU_MAX_COPY, off + to);
+	ASSERT_PATTERN(buf, EDU_MAX_COPY, from, 70);
+	/* The importer's kernel view (vmap) of the start of the range. */
+	vmap.fd = dmabuf;
+	ASSERT_OK(ioctl(importer, IMPORTER_IOC_VMAP, &vmap));
+	ASSERT_PATTERN(vmap.data, sizeof(vmap.data), 0, 70);
+	ASSERT_OK(munmap(map, len));
+	ASSERT_OK(ioctl(importer, IMPORTER_IOC_UNMAP));
+	close(dmabuf);
+	close(importer);
+	free(buf);
+}
+
+TEST_F_TIMEOUT(dma, hot_removal_while_exported_ends_the_binding_not_the_export, 120)
+{
+	uint64_t page = page_size();
+	int dmabuf = export_range(self->fd, 0, page, O_RDWR);
+	uint8_t *map;
+
+	ASSERT_OK(dmabuf);
+	edu_remove(&self->edu);
+	expect_unbound();
+	/* The export is the buffer's, not the bound device's. */
+	map = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, dmabuf, 0);
+	ASSERT_NE(MAP_FAILED, (void *)map);
+	map[5] = 0x3c;
+	ASSERT_OK(munmap(map, page));
+	ASSERT_TRUE(edu_rescan());
+	edu_open(&self->edu);
+	/* No binding while exported; after the export, as before. */
+	EXPECT_ERR(EBUSY, -write_text(attr_path("dma_device"), self->target));
+	close(dmabuf);
+	bind(self->target);
+}

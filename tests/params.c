@@ -485,6 +485,28 @@ TEST_F(mod, dma_device_empty_means_unbound)
 	unload_ok();
 }
 
+TEST_F_TIMEOUT(mod, node_bad_values, 120)
+{
+	/* Not a number, negative, no such node, a list of the wrong length. */
+	load_refused("node=x", EINVAL, "node", "'x'");
+	load_refused("node=-1", EINVAL, "node", "'-1'");
+	load_refused("node=0x0", EINVAL, "node", "'0x0'");
+	load_refused("node=1023", EINVAL, "node", "online NUMA nodes");
+	load_refused("node=99999999999", EINVAL, "node", "99999999999");
+	load_refused("devices=3 node=0,0", EINVAL, "node", "3 comma-separated");
+}
+
+TEST_F(mod, node_0_and_the_default)
+{
+	char text[64];
+
+	/* Every machine has node 0; an empty item is the default. */
+	load_ok("devices=2 node=0,");
+	sysfs_str(0, "numa_node", text, sizeof(text));
+	EXPECT_STREQ("0", text);
+	unload_ok();
+}
+
 TEST_F(mod, bad_value_with_good_ones)
 {
 	/* One bad parameter among good ones still refuses the load. */

@@ -121,6 +121,31 @@ struct chrmem_sync {
 #define CHRMEM_SYNC_START	0x0
 #define CHRMEM_SYNC_END		0x4
 
+/**
+ * struct chrmem_export_dmabuf - what CHRMEM_IOC_EXPORT_DMABUF exports
+ * @offset:   first byte of the range, in the buffer; a multiple of the page
+ *            size
+ * @length:   bytes; a non-zero multiple of the page size, and @offset +
+ *            @length within the buffer
+ * @flags:    O_RDONLY or O_RDWR, or'd with O_CLOEXEC or not: the access
+ *            mode of the dma-buf file (what its mmap() allows) and the
+ *            close-on-exec flag of its descriptor
+ * @reserved: zero
+ *
+ * The range becomes a dma-buf: a file that kernel drivers import (V4L2,
+ * DRM, ...) to have their devices DMA into it, each through its own DMA
+ * mapping (an IOMMU's addresses where there is one), and that mmap()s the
+ * range with the buffer's memory type. While any dma-buf of a buffer
+ * lives, its memory type, cache_mode and dma_device stay as they are
+ * (EBUSY) and the module stays loaded.
+ */
+struct chrmem_export_dmabuf {
+	__u64 offset;
+	__u64 length;
+	__u32 flags;
+	__u32 reserved;
+};
+
 /*
  * ioctl numbers. 0xC7 is free in
  * Documentation/userspace-api/ioctl/ioctl-number.rst.
@@ -141,6 +166,13 @@ struct chrmem_sync {
  * EINVAL: bad range or flags; ENODEV: the buffer is bound to no device.
  */
 #define CHRMEM_IOC_SYNC		_IOW(CHRMEM_IOC_MAGIC, 0x04, struct chrmem_sync)
+
+/*
+ * Export a range of the buffer as a dma-buf; returns its new descriptor.
+ * EINVAL: bad range, flags or reserved field; EBADF: the device is not
+ * open for writing; ENOTTY: a kernel without dma-buf.
+ */
+#define CHRMEM_IOC_EXPORT_DMABUF _IOW(CHRMEM_IOC_MAGIC, 0x05, struct chrmem_export_dmabuf)
 
 /*
  * The memdev tutorials this driver grew from call ioctl(fd, 0) and

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * devctl set: change a setting of a device. There is one so far:
+ * devctl set: change a setting of a device.
  *   set cache-mode cached|uncached|wc   (CHRMEM_IOC_SET_CACHE_MODE)
+ *   set dma-device ADDRESS[/BITS]|none  (sysfs dma_device: the PCI device
+ *                                        the buffer is mapped for)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,19 +18,32 @@
 #include "print.h"
 
 #define OP_CACHE_MODE "set cache-mode"
+#define OP_DMA_DEVICE "set dma-device"
 
-/* The driver refuses while mapped, to avoid two memory types at once. */
-static void report_busy(const struct chrmem_device *dev, int fd)
+/* The live mappings of the device; 0 if it cannot tell. */
+static uint32_t live_mappings(int fd)
 {
 	struct chrmem_info info;
 
 	memset(&info, 0, sizeof(info));
-	if (ioctl(fd, CHRMEM_IOC_GET_INFO, &info) == 0 && info.mappings > 0)
-		report(dev->path, OP_CACHE_MODE, "device is mapped (%" PRIu32
+	return ioctl(fd, CHRMEM_IOC_GET_INFO, &info) == 0 ? info.mappings : 0;
+}
+
+/*
+ * The driver refuses while mapped: two memory types at once, or a binding
+ * that changes under a program's feet.
+ */
+static void report_busy(const struct chrmem_device *dev, int fd,
+			const char *op)
+{
+	uint32_t mappings = live_mappings(fd);
+
+	if (mappings > 0)
+		report(dev->path, op, "device is mapped (%" PRIu32
 		       " live mapping%s); unmap it and try again",
-		       info.mappings, info.mappings == 1 ? "" : "s");
+		       mappings, mappings == 1 ? "" : "s");
 	else
-		report(dev->path, OP_CACHE_MODE,
+		report(dev->path, op,
 		       "device is mapped; unmap it and try again");
 }
 
@@ -37,7 +52,7 @@ static void report_cache_mode_error(const struct chrmem_device *dev, int fd,
 {
 	switch (err) {
 	case EBUSY:
-		report_busy(dev, fd);
+		report_busy(dev, fd, OP_CACHE_MODE);
 		break;
 	case ENOTTY:
 		report(dev->path, OP_CACHE_MODE, "this driver cannot change "
@@ -87,6 +102,73 @@ static int set_cache_mode(const struct devctl *ctx, const char *name)
 	return EXIT_SUCCESS;
 }
 
+static void report_dma_device_error(const struct chrmem_device *dev, int fd,
+				    int err, const char *target)
+{
+	switch (err) {
+	case EBUSY:
+		if (live_mappings(fd))
+			report_busy(dev, fd, OP_DMA_DEVICE);
+		else
+			report(dev->path, OP_DMA_DEVICE, "%s is busy: its driver "
+			       "owns its DMA mask (give the address without "
+			       "/BITS) or its IOMMU domain (vfio); see the "
+			       "kernel log", target);
+		break;
+	case ENODEV:
+		report(dev->path, OP_DMA_DEVICE, "no PCI device %s", target);
+		break;
+	case ERANGE:
+		report(dev->path, OP_DMA_DEVICE, "%s cannot reach the buffer "
+		       "without bounce buffers (its DMA mask, no IOMMU); see "
+		       "the kernel log", target);
+		break;
+	case ENOENT:
+		report(dev->path, OP_DMA_DEVICE, "this driver cannot bind a "
+		       "buffer to a DMA device (no sysfs dma_device)");
+		break;
+	case EACCES:
+	case EPERM:
+		report(dev->path, OP_DMA_DEVICE, "%s (only root may bind a "
+		       "buffer to a DMA device)", strerror(err));
+		break;
+	default:
+		report(dev->path, OP_DMA_DEVICE, "%s: %s", target,
+		       strerror(err));
+	}
+}
+
+/* "none" unbinds; anything else must be a PCI address (parse.h). */
+static int set_dma_device(const struct devctl *ctx, const char *target)
+{
+	bool none = strcmp(target, "none") == 0;
+	struct chrmem_device dev;
+	struct chrmem_info info;
+	int fd, err;
+
+	if (!none && parse_pci_target(target) < 0)
+		return usage_error(&cmd_set, "'%s' is not a PCI address "
+				   "(DDDD:BB:DD.F, optionally /BITS of DMA "
+				   "mask, 24 to 64) or none", target);
+	output_open();
+	open_json_array("devices");
+	device_from_path(&dev, ctx->device);
+	fd = device_open(&dev, OP_DMA_DEVICE, O_RDONLY, &info);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	err = -device_sysfs_write(&dev, "dma_device", none ? "\n" : target);
+	if (err)
+		report_dma_device_error(&dev, fd, err, target);
+	close(fd);
+	if (err)
+		return EXIT_FAILURE;
+	open_device_object(&dev);
+	print_string(PRINT_JSON, "dma_device", NULL, none ? "" : target);
+	close_json_object();
+	close_json_array();
+	return EXIT_SUCCESS;
+}
+
 static int set_run(const struct devctl *ctx, int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -99,20 +181,28 @@ static int set_run(const struct devctl *ctx, int argc, char *argv[])
 	if (opt != -1)
 		return command_common_option(&cmd_set, opt, argv);
 	if (optind == argc)
-		return usage_error(&cmd_set, "which setting? (cache-mode)");
-	if (strcmp(argv[optind], "cache-mode") != 0)
-		return usage_error(&cmd_set, "unknown setting '%s' "
-				   "(cache-mode)", argv[optind]);
-	if (argc - optind != 2)
-		return usage_error(&cmd_set, "cache-mode needs one value "
-				   "(cached, uncached or wc)");
-	return set_cache_mode(ctx, argv[optind + 1]);
+		return usage_error(&cmd_set, "which setting? (cache-mode, "
+				   "dma-device)");
+	if (strcmp(argv[optind], "cache-mode") == 0) {
+		if (argc - optind != 2)
+			return usage_error(&cmd_set, "cache-mode needs one "
+					   "value (cached, uncached or wc)");
+		return set_cache_mode(ctx, argv[optind + 1]);
+	}
+	if (strcmp(argv[optind], "dma-device") == 0) {
+		if (argc - optind != 2)
+			return usage_error(&cmd_set, "dma-device needs one "
+					   "value (a PCI address or none)");
+		return set_dma_device(ctx, argv[optind + 1]);
+	}
+	return usage_error(&cmd_set, "unknown setting '%s' (cache-mode, "
+			   "dma-device)", argv[optind]);
 }
 
 const struct command cmd_set = {
 	.name = "set",
 	.run = set_run,
-	.summary = "change a setting: cache-mode cached|uncached|wc",
-	.usage = "cache-mode MODE",
+	.summary = "change a setting: cache-mode, dma-device",
+	.usage = "cache-mode cached|uncached|wc | dma-device ADDRESS[/BITS]|none",
 	.options = NULL,
 };

@@ -38,6 +38,7 @@ static const struct command *const commands[] = {
 	&cmd_fill,
 	&cmd_load,
 	&cmd_set,
+	&cmd_sync,
 	&cmd_help,
 };
 

@@ -41,6 +41,7 @@ extern const struct command cmd_fill;
 extern const struct command cmd_load;
 extern const struct command cmd_save;
 extern const struct command cmd_set;
+extern const struct command cmd_sync;
 
 /* "devctl NAME --help": synopsis, summary and options, on stdout. */
 void command_help(const struct command *cmd);

@@ -334,6 +334,28 @@ int device_sysfs_read(const struct chrmem_device *dev, const char *attr,
 	return 0;
 }
 
+int device_sysfs_write(const struct chrmem_device *dev, const char *attr,
+		       const char *text)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(text);
+	ssize_t n;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dev->sysfs, attr);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* sysfs takes a store in one write(); its error is the driver's. */
+	n = write(fd, text, len);
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != len)
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
 static int sysfs_read_u64(const struct chrmem_device *dev, const char *attr,
 			  uint64_t *value)
 {

@@ -99,6 +99,10 @@ int device_for_each(const char *path, bool all, const char *op,
 int device_sysfs_read(const struct chrmem_device *dev, const char *attr,
 		      char *buf, size_t len);
 
+/* Writes @text to sysfs attribute @attr of @dev; 0 or -errno. */
+int device_sysfs_write(const struct chrmem_device *dev, const char *attr,
+		       const char *text);
+
 void open_device_object(const struct chrmem_device *dev);
 
 /* Why a range of the buffer was refused, with both sizes. */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * parse.c - numbers, human-readable sizes and mode names.
+ * parse.c - numbers, human-readable sizes, mode names and PCI addresses.
  */
 #include <errno.h>
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -130,4 +131,43 @@ int cache_mode_from_name(const char *name, uint32_t *mode)
 const char *map_mode_name(uint32_t mode)
 {
 	return mode < ARRAY_SIZE(map_modes) ? map_modes[mode] : NULL;
+}
+
+/* @n hexadecimal digits at @s, their value in *@value. */
+static bool hex_field(const char *s, size_t n, unsigned int *value)
+{
+	size_t i;
+
+	*value = 0;
+	for (i = 0; i < n; i++) {
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+		*value = *value * 16 + (unsigned int)digit_value(s[i], 16);
+	}
+	return true;
+}
+
+/* The driver's rules (src/dma.c), so that a typo is a usage error here. */
+int parse_pci_target(const char *s)
+{
+	unsigned int field, bits = 0;
+	const char *p;
+
+	if (strcspn(s, "/") != sizeof("0000:00:00.0") - 1 ||
+	    s[4] != ':' || s[7] != ':' || s[10] != '.' ||
+	    !hex_field(s, 4, &field) || !hex_field(s + 5, 2, &field) ||
+	    !hex_field(s + 8, 2, &field) || field > 0x1f ||
+	    !hex_field(s + 11, 1, &field) || field > 7)
+		return -EINVAL;
+	if (!s[12])
+		return 0;
+	p = s + 13;
+	if (!*p || strlen(p) > 2)
+		return -EINVAL;
+	for (; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		bits = bits * 10 + (unsigned int)(*p - '0');
+	}
+	return bits >= 24 && bits <= 64 ? 0 : -EINVAL;
 }

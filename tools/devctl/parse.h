@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * parse.h - numbers, human-readable sizes and mode names.
+ * parse.h - numbers, human-readable sizes, mode names and PCI addresses.
  *
  * Pure functions with no I/O, so the host unit tests cover them completely.
  */
@@ -34,5 +34,12 @@ const char *format_size(uint64_t bytes, char buf[SIZE_STR_MAX]);
 const char *cache_mode_name(uint32_t mode);
 int cache_mode_from_name(const char *name, uint32_t *mode);
 const char *map_mode_name(uint32_t mode);
+
+/*
+ * Checks a DMA device as sysfs dma_device takes it: a PCI address
+ * "DDDD:BB:DD.F" in hexadecimal (slot up to 1f, function up to 7), with an
+ * optional "/BITS" DMA mask of 24 to 64 bits. Returns 0 or -EINVAL.
+ */
+int parse_pci_target(const char *s);
 
 #endif /* DEVCTL_PARSE_H */

@@ -451,6 +451,74 @@ fi
 run devctl set cache-mode cached
 expect "set cache-mode back to cached" 0
 
+# ---- set dma-device and sync -----------------------------------------------
+
+# A PCI device without a driver: the buffer may be bound to it (mapped for
+# it with the DMA API) whether or not it ever does DMA; the host bridge is
+# one in every QEMU machine.
+driverless_pci() {
+	for pci in /sys/bus/pci/devices/*; do
+		[ -e "$pci/driver" ] || { basename "$pci"; return 0; }
+	done
+	return 1
+}
+
+run devctl sync --for-cpu
+expect "sync of an unbound buffer fails" 1
+tap_check "sync names the device and ENODEV's reason" stderr_is \
+	"devctl: $dev: sync: No such device (the buffer is bound to no DMA device; see devctl set dma-device)"
+run devctl set dma-device 0000:ff:1f.7
+expect "set dma-device of a PCI device that is not there" 1 \
+	stderr "devctl: $dev: set dma-device: no PCI device 0000:ff:1f.7"
+run devctl set dma-device 0000:ff:1f
+expect "a malformed PCI address is a usage error" 2 stderr "is not a PCI address"
+if pci=$(driverless_pci); then
+	run devctl --json set dma-device "$pci"
+	expect "set dma-device $pci" 0
+	tap_check "set dma-device: valid JSON" json_valid
+	tap_check "set dma-device: the JSON names the address" \
+		[ "$(json_field '.devices[0].dma_device')" = "\"$pci\"" ]
+	tap_check "the binding shows in sysfs" [ "$(sysfs dma_device)" = "$pci" ]
+	run devctl --json sync --for-device --write --offset 4K --length 4K
+	expect "sync --for-device --write of a bound buffer" 0
+	tap_check "sync: valid JSON" json_valid
+	[ "$(json_field '.devices[0].for')" = '"device"' ] &&
+		[ "$(json_field '.devices[0].access')" = '"write"' ] &&
+		[ "$(json_field '.devices[0].offset')" = 4096 ] &&
+		[ "$(json_field '.devices[0].length')" = 4096 ]
+	tap_verdict "sync: the JSON says what was synced"
+	run devctl sync --for-cpu --read
+	expect "sync --for-cpu --read of the whole buffer" 0
+	run devctl sync --for-cpu --offset $((size + 1))
+	expect "sync past the end is refused, with both sizes" 1 \
+		stderr "offset $((size + 1)) is past the end of the buffer ($size bytes)"
+	run devctl sync --for-cpu --offset "$size"
+	expect "sync from the end is an empty range" 1 stderr "sync: the range is empty"
+	run devctl sync --for-cpu --offset 16 --length "$size"
+	expect "sync of a range that does not fit" 1 stderr "do not fit in the buffer"
+	run devctl sync --for-device --length 0
+	expect "sync of an empty range" 1 stderr "sync: the range is empty"
+	if hold_mapping; then
+		run devctl set dma-device none
+		expect "set dma-device on a mapped device says it is busy" 1 \
+			stderr "device is mapped (1 live mapping)"
+		run devctl sync --for-cpu
+		expect "sync while mapped" 0
+		release_mapping
+	else
+		tap_fail "holdmap maps the device"
+	fi
+	run "$runas" $nobody $nobody devctl set dma-device none
+	expect "set dma-device as another user fails" 1 stderr "Permission denied"
+	run devctl --json set dma-device none
+	expect "set dma-device none unbinds" 0
+	tap_check "set dma-device none: the JSON says unbound" \
+		[ "$(json_field '.devices[0].dma_device')" = '""' ]
+	tap_check "the unbinding shows in sysfs" [ -z "$(sysfs dma_device)" ]
+else
+	tap_fail "the guest has a PCI device without a driver"
+fi
+
 # ---- as an unprivileged user -----------------------------------------------
 
 run "$runas" $nobody $nobody devctl clear

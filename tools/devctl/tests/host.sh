@@ -229,7 +229,7 @@ expect "--help succeeds" 0 stdout "Usage: devctl [OPTIONS] COMMAND [ARGS]"
 commands=$(sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' "$work/out")
 # shellcheck disable=SC2086 # one word per command, on purpose
 tap_check "--help lists the commands" [ "$(printf '%s ' $commands)" = \
-	"status info dump save clear reset fill load set help " ]
+	"status info dump save clear reset fill load set sync help " ]
 for cmd in $commands; do
 	run $devctl "$cmd" --help
 	expect "$cmd --help shows its synopsis" 0 stdout "Usage: devctl [OPTIONS] $cmd"
@@ -284,6 +284,28 @@ run $devctl set cache-mode
 expect "set cache-mode without a mode" 2 stderr "needs one value"
 run $devctl set cache-mode WC
 expect "set cache-mode with an unknown mode" 2 stderr "unknown cache mode 'WC'"
+run $devctl set dma-device
+expect "set dma-device without an address" 2 stderr "dma-device needs one value"
+for bad in 00:05.0 0000:00:05 0000:00:20.0 0000:00:05.8 0000:00:05.0/ \
+	0000:00:05.0/23 0000:00:05.0/65 0000:00:05.0/x 'zzzz:00:05.0' ''; do
+	run $devctl set dma-device "$bad"
+	expect "set dma-device '$bad' is a usage error" 2 \
+		stderr "'$bad' is not a PCI address"
+done
+run $devctl -d "$work/missing" set dma-device 0000:00:05.0/28
+expect "set dma-device: a well-formed address reaches the device" 1 \
+	stderr "devctl: $work/missing: set dma-device: No such file or directory"
+run $devctl sync
+expect "sync without a side" 2 stderr "give either --for-cpu or --for-device"
+run $devctl sync --for-cpu --for-device
+expect "sync with both sides" 2 stderr "give either --for-cpu or --for-device"
+run $devctl sync --for-cpu extra
+expect "sync takes no argument" 2 stderr "unexpected argument 'extra'"
+run $devctl sync --for-device --length x
+expect "sync --length x" 2 stderr "Try 'devctl sync --help'."
+run $devctl -d "$work/missing" sync --for-cpu --read
+expect "sync names the device and the reason" 1 \
+	stderr "devctl: $work/missing: sync: No such file or directory"
 run $devctl -d /dev/null clear --all
 expect "--all with --device" 2 stderr "--all and --device exclude each other"
 run $devctl --json dump --offset x
@@ -365,9 +387,13 @@ if have bash; then
 	tap_check "completion skips the global options to find the command" \
 		[ "$(complete_words devctl -d /dev/chrmem1 --json dump --o)" = "--offset " ]
 	tap_check "completion offers the settings" \
-		[ "$(complete_words devctl set '')" = "--help cache-mode " ]
+		[ "$(complete_words devctl set '')" = "--help cache-mode dma-device " ]
 	tap_check "completion offers the cache modes" \
 		[ "$(complete_words devctl set cache-mode '')" = "cached uncached wc " ]
+	mkdir -p "$work/pci/0000:00:05.0" "$work/pci/0000:00:1f.3"
+	tap_check "completion offers none and the PCI devices to dma-device" \
+		[ "$(DEVCTL_PCI_DEVICES_DIR="$work/pci" complete_words devctl set dma-device '')" = \
+			"0000:00:05.0 0000:00:1f.3 none " ]
 	tap_check "completion offers nothing for a number" \
 		[ "$(complete_words devctl dump --offset '')" = " " ]
 	mkdir "$work/files" && : >"$work/files/some file.bin"

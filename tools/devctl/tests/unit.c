@@ -164,6 +164,30 @@ static void test_mode_names(void)
 	      "map mode 1 is called fault");
 }
 
+static void test_pci_target(void)
+{
+	static const char *const good[] = {
+		"0000:00:05.0", "0000:00:05.0/28", "ffff:ff:1f.7/64",
+		"0001:0a:00.0/24", "ABCD:EF:1F.7",
+	};
+	static const char *const bad[] = {
+		"", "none", "00:05.0", "0000:00:05", "0000:00:20.0",
+		"0000:00:05.8", "0000:00:05.0/", "0000:00:05.0/23",
+		"0000:00:05.0/65", "0000:00:05.0/100", "0000:00:05.0/x",
+		"0000:00:05.0/2x", "zzzz:00:05.0", "0000-00:05.0",
+		"0000:00:05.0 ", " 0000:00:05.0", "0000:00:05.0/28/28",
+		"00000:00:05.0", "0000:000:05.0",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(good); i++)
+		check(parse_pci_target(good[i]) == 0, "PCI target '%s' accepted",
+		      good[i]);
+	for (i = 0; i < ARRAY_SIZE(bad); i++)
+		check(parse_pci_target(bad[i]) == -EINVAL,
+		      "PCI target '%s' refused", bad[i]);
+}
+
 static void test_device_names(void)
 {
 	check(device_name_compare("chrmem2", "chrmem10") < 0,
@@ -513,6 +537,7 @@ static int run_tests(void)
 	test_parse_u64();
 	test_format_size();
 	test_mode_names();
+	test_pci_target();
 	test_device_names();
 	test_range_resolve();
 	test_hexdump();
