@@ -2,6 +2,7 @@
 /*
  * chrmem_test.c - helpers shared by the chrmem test suites.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -200,6 +201,40 @@ int read_text(const char *path, char *buf, size_t len)
 	if (n && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
 	return 0;
+}
+
+/* One attribute of a PCI device: 0 or -errno. */
+static int pci_attr(const char *bdf, const char *attr, char *buf, size_t len)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/%s", bdf, attr);
+	return read_text(path, buf, len);
+}
+
+bool find_pci_device(const char *vendor, const char *device,
+		     const char *node, char *bdf, size_t len)
+{
+	char text[16];
+	struct dirent *e;
+	bool found = false;
+	DIR *dir = opendir("/sys/bus/pci/devices");
+
+	while (dir && !found && (e = readdir(dir))) {
+		if (pci_attr(e->d_name, "vendor", text, sizeof(text)) ||
+		    strcmp(text, vendor) ||
+		    pci_attr(e->d_name, "device", text, sizeof(text)) ||
+		    strcmp(text, device))
+			continue;
+		if (node && (pci_attr(e->d_name, "numa_node", text, sizeof(text)) ||
+			     strcmp(text, node)))
+			continue;
+		snprintf(bdf, len, "%.31s", e->d_name);
+		found = true;
+	}
+	if (dir)
+		closedir(dir);
+	return found;
 }
 
 int write_text(const char *path, const char *text)

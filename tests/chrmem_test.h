@@ -95,6 +95,15 @@ int try_map(int fd, off_t off, size_t len, int prot, int flags);
 int read_text(const char *path, char *buf, size_t len);
 /* Writes a string to a file: 0 or -errno. */
 int write_text(const char *path, const char *text);
+/* QEMU's edu DMA device, as sysfs names its vendor and device. */
+#define EDU_VENDOR	"0x1234"
+#define EDU_DEVICE	"0x11e8"
+/*
+ * Puts in @bdf the PCI address of the first device @vendor:@device whose
+ * numa_node is @node (NULL: on any node). Return: whether there was one.
+ */
+bool find_pci_device(const char *vendor, const char *device,
+		     const char *node, char *bdf, size_t len);
 /* /sys/class/chrmem/chrmemN/<attr> as text / as a number, asserting. */
 void sysfs_str_(struct th_test *_metadata, int idx, const char *attr,
 		char *buf, size_t len);

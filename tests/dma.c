@@ -45,8 +45,6 @@
 #include "chrmem_test.h"
 #include "dmabuf-importer/importer.h"
 
-#define EDU_VENDOR	"0x1234"
-#define EDU_DEVICE	"0x11e8"
 #define EDU_DMA_SRC	0x80
 #define EDU_DMA_DST	0x88
 #define EDU_DMA_COUNT	0x90
@@ -92,26 +90,7 @@ static int read_file(const char *path, char *buf, size_t len)
 /* The PCI address of the first edu device, or false. */
 static bool find_edu(char *bdf, size_t len)
 {
-	char path[512], vendor[16], device[16];
-	struct dirent *e;
-	bool found = false;
-	DIR *dir = opendir("/sys/bus/pci/devices");
-
-	while (dir && !found && (e = readdir(dir))) {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", e->d_name);
-		if (read_text(path, vendor, sizeof(vendor)))
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", e->d_name);
-		if (read_text(path, device, sizeof(device)))
-			continue;
-		if (!strcmp(vendor, EDU_VENDOR) && !strcmp(device, EDU_DEVICE)) {
-			snprintf(bdf, len, "%.31s", e->d_name);
-			found = true;
-		}
-	}
-	if (dir)
-		closedir(dir);
-	return found;
+	return find_pci_device(EDU_VENDOR, EDU_DEVICE, NULL, bdf, len);
 }
 
 /* Memory decoding and bus mastering on, in the command register. */
@@ -475,17 +454,25 @@ TEST_F(dma, rebind_refused_while_mapped)
 	bind(self->target);
 }
 
-TEST_F(dma, unbind_empties_dma_addr_and_sync_says_enodev)
+static void expect_unbound_(struct th_test *_metadata, struct th_fixture_dma *self)
 {
 	char text[64];
 
-	bind("\n");
 	ASSERT_ERR(0, -read_file(attr_path("dma_addr"), text, sizeof(text)));
 	EXPECT_STREQ("", text);
 	sysfs_str(dev_index(), "dma_device", text, sizeof(text));
 	EXPECT_STREQ("", text);
 	EXPECT_ERRNO(ENODEV, sync_range(self->fd, 0, self->size,
 					CHRMEM_SYNC_START | CHRMEM_SYNC_RW));
+}
+#define expect_unbound()	expect_unbound_(_metadata, self)
+
+TEST_F(dma, unbind_empties_dma_addr_and_sync_says_enodev)
+{
+	char text[64];
+
+	bind("\n");
+	expect_unbound();
 	bind(self->target);
 	sysfs_str(dev_index(), "dma_device", text, sizeof(text));
 	EXPECT_STREQ(self->target, text);
@@ -608,19 +595,6 @@ static void rebind_(struct th_test *_metadata, struct th_fixture_dma *self)
 	ASSERT_GT(self->nr_segs, 0);
 }
 #define rebind()	rebind_(_metadata, self)
-
-static void expect_unbound_(struct th_test *_metadata, struct th_fixture_dma *self)
-{
-	char text[64];
-
-	ASSERT_ERR(0, -read_file(attr_path("dma_addr"), text, sizeof(text)));
-	EXPECT_STREQ("", text);
-	sysfs_str(dev_index(), "dma_device", text, sizeof(text));
-	EXPECT_STREQ("", text);
-	EXPECT_ERRNO(ENODEV, sync_range(self->fd, 0, self->size,
-					CHRMEM_SYNC_START | CHRMEM_SYNC_RW));
-}
-#define expect_unbound()	expect_unbound_(_metadata, self)
 
 TEST_F_TIMEOUT(dma, hot_removal_while_mapped_unbinds_and_keeps_the_data, 120)
 {

@@ -20,7 +20,6 @@
 
 #include "chrmem_test.h"
 
-#define EDU_ID	"0x1234 0x11e8"
 
 FIXTURE(numa) {
 	char edu[32];	/* edu's PCI address, "" if none on node 1 */
@@ -29,32 +28,6 @@ FIXTURE(numa) {
 static bool two_nodes(void)
 {
 	return path_exists("/sys/devices/system/node/node1");
-}
-
-/* The first edu whose numa_node is 1. */
-static void find_edu_on_node1(char *bdf, size_t len)
-{
-	char path[512], id[32], vendor[16], device[16], node[16];
-	DIR *dir = opendir("/sys/bus/pci/devices");
-	struct dirent *e;
-
-	*bdf = '\0';
-	while (dir && !*bdf && (e = readdir(dir))) {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", e->d_name);
-		if (read_text(path, vendor, sizeof(vendor)))
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", e->d_name);
-		if (read_text(path, device, sizeof(device)))
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/numa_node", e->d_name);
-		if (read_text(path, node, sizeof(node)))
-			continue;
-		snprintf(id, sizeof(id), "%s %s", vendor, device);
-		if (!strcmp(id, EDU_ID) && !strcmp(node, "1"))
-			snprintf(bdf, len, "%.31s", e->d_name);
-	}
-	if (dir)
-		closedir(dir);
 }
 
 FIXTURE_SETUP(numa)
@@ -68,7 +41,10 @@ FIXTURE_SETUP(numa)
 		ASSERT_TRUE(false);
 	}
 	ASSERT_FALSE(module_loaded());
-	find_edu_on_node1(self->edu, sizeof(self->edu));
+	/* The first edu on node 1 ("" if none). */
+	if (!find_pci_device(EDU_VENDOR, EDU_DEVICE, "1", self->edu,
+			     sizeof(self->edu)))
+		*self->edu = '\0';
 }
 
 FIXTURE_TEARDOWN(numa)
@@ -109,7 +85,8 @@ TEST_F(numa, by_default_the_buffer_follows_its_dma_device)
 	if (!*self->edu) {
 		if (!th_strict())
 			SKIP("no edu device on NUMA node 1 (QEMU: pxb)");
-		TH_LOG("no edu (%s) with numa_node 1 in /sys/bus/pci/devices", EDU_ID);
+		TH_LOG("no edu (%s %s) with numa_node 1 in /sys/bus/pci/devices",
+		       EDU_VENDOR, EDU_DEVICE);
 		ASSERT_TRUE(false);
 	}
 	snprintf(params, sizeof(params), "size=8M dma_device=%s", self->edu);
