@@ -142,70 +142,65 @@ static int parse_one_size(const char *text, u64 *bytes)
 	return 0;
 }
 
-/* Splits the comma-separated list; its length must be 1 or @devices. */
-static int parse_size_list(char *list, struct chrmem_config *config)
+/* Parsers of one item of a per-device list, into @item. */
+static int parse_size_item(const char *text, void *item)
 {
-	unsigned int count = 0, i;
-	char *item;
-
-	while ((item = strsep(&list, ",")) != NULL) {
-		if (count == CHRMEM_MAX_DEVICES ||
-		    parse_one_size(item, &config->sizes[count]))
-			return -EINVAL;
-		count++;
-	}
-	if (count != 1 && count != config->devices)
-		return -EINVAL;
-	for (i = count; i < config->devices; i++)
-		config->sizes[i] = config->sizes[0];
-	return 0;
+	return parse_one_size(text, item);
 }
 
-static int parse_sizes(const char *text, struct chrmem_config *config)
+static int parse_dma_item(const char *text, void *item)
 {
-	char *list;
-	int ret;
+	return chrmem_dma_target_parse(text, item);
+}
+
+/*
+ * A per-device list (size, dma_device, node): @count items of @item_size
+ * bytes at @items, parsed from @text's comma-separated ones by @parse.
+ * One item stands for every device; otherwise there must be @count.
+ * Return: 0, -EINVAL or -ENOMEM.
+ */
+static int parse_per_device(const char *text, unsigned int count,
+			    void *items, size_t item_size,
+			    int (*parse)(const char *text, void *item))
+{
+	char *list, *rest, *item;
+	unsigned int n = 0, i;
+	int ret = 0;
 
 	list = kstrdup(text, GFP_KERNEL);
 	if (!list)
 		return -ENOMEM;
-	ret = parse_size_list(list, config);
+	rest = list;
+	while (!ret && (item = strsep(&rest, ",")) != NULL) {
+		if (n == CHRMEM_MAX_DEVICES ||
+		    parse(item, (char *)items + n * item_size))
+			ret = -EINVAL;
+		n++;
+	}
 	kfree(list);
+	if (!ret && n != 1 && n != count)
+		ret = -EINVAL;
+	for (i = n; !ret && i < count; i++)
+		memcpy((char *)items + i * item_size, items, item_size);
+	return ret;
+}
+
+static int parse_sizes(const char *text, struct chrmem_config *config)
+{
+	int ret = parse_per_device(text, config->devices, config->sizes,
+				   sizeof(config->sizes[0]), parse_size_item);
+
 	if (ret == -EINVAL)
 		pr_err("size: invalid value '%s' (allowed: 1..1G with optional K/M/G suffix, one value or %u comma-separated values)\n",
 		       text, config->devices);
 	return ret;
 }
 
-/* Like the sizes: one item for all devices or one per device. */
-static int parse_dma_list(char *list, struct chrmem_config *config)
-{
-	unsigned int count = 0, i;
-	char *item;
-
-	while ((item = strsep(&list, ",")) != NULL) {
-		if (count == CHRMEM_MAX_DEVICES ||
-		    chrmem_dma_target_parse(item, &config->dma[count]))
-			return -EINVAL;
-		count++;
-	}
-	if (count != 1 && count != config->devices)
-		return -EINVAL;
-	for (i = count; i < config->devices; i++)
-		config->dma[i] = config->dma[0];
-	return 0;
-}
-
 static int parse_dma_devices(const char *text, struct chrmem_config *config)
 {
-	char *list;
-	int ret;
+	int ret = parse_per_device(text, config->devices, config->dma,
+				   sizeof(config->dma[0]), parse_dma_item);
 
-	list = kstrdup(text, GFP_KERNEL);
-	if (!list)
-		return -ENOMEM;
-	ret = parse_dma_list(list, config);
-	kfree(list);
 	if (ret == -EINVAL)
 		pr_err("dma_device: invalid value '%s' (allowed: PCI addresses DDDD:BB:DD.F, each optionally followed by /BITS, 24..64; one value or %u comma-separated values)\n",
 		       text, config->devices);
@@ -213,8 +208,10 @@ static int parse_dma_devices(const char *text, struct chrmem_config *config)
 }
 
 /* An online node, or an empty item: the default (NUMA_NO_NODE). */
-static int parse_one_node(const char *text, int *nid)
+static int parse_node_item(const char *text, void *item)
 {
+	int *nid = item;
+
 	*nid = NUMA_NO_NODE;
 	if (!*text)
 		return 0;
@@ -224,35 +221,11 @@ static int parse_one_node(const char *text, int *nid)
 	return 0;
 }
 
-/* Like the sizes: one item for all devices or one per device. */
-static int parse_node_list(char *list, struct chrmem_config *config)
-{
-	unsigned int count = 0, i;
-	char *item;
-
-	while ((item = strsep(&list, ",")) != NULL) {
-		if (count == CHRMEM_MAX_DEVICES ||
-		    parse_one_node(item, &config->nodes[count]))
-			return -EINVAL;
-		count++;
-	}
-	if (count != 1 && count != config->devices)
-		return -EINVAL;
-	for (i = count; i < config->devices; i++)
-		config->nodes[i] = config->nodes[0];
-	return 0;
-}
-
 static int parse_nodes(const char *text, struct chrmem_config *config)
 {
-	char *list;
-	int ret;
+	int ret = parse_per_device(text, config->devices, config->nodes,
+				   sizeof(config->nodes[0]), parse_node_item);
 
-	list = kstrdup(text, GFP_KERNEL);
-	if (!list)
-		return -ENOMEM;
-	ret = parse_node_list(list, config);
-	kfree(list);
 	if (ret == -EINVAL)
 		pr_err("node: invalid value '%s' (allowed: online NUMA nodes %*pbl, or empty for the default; one value or %u comma-separated values)\n",
 		       text, nodemask_pr_args(&node_states[N_ONLINE]),
