@@ -30,12 +30,25 @@ int usage_error(const struct command *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+static struct devctl *globals;
+
+void command_globals(struct devctl *ctx)
+{
+	globals = ctx;
+}
+
 int command_common_option(const struct command *cmd, int opt, char *argv[])
 {
 	switch (opt) {
 	case 'h':
 		command_help(cmd);
 		return EXIT_SUCCESS;
+	case 'd':
+		globals->device = optarg;
+		return -1;
+	case 'j':
+		output_set_json(true);
+		return -1;
 	case ':':
 		return usage_error(cmd, "option '%s' needs an argument",
 				   argv[optind - 1]);
@@ -56,11 +69,14 @@ int command_no_options(const struct command *cmd, int argc, char *argv[])
 		COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt;
+	int opt, status;
 
-	opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options, NULL);
-	if (opt != -1)
-		return command_common_option(cmd, opt, argv);
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options,
+				  NULL)) != -1) {
+		status = command_common_option(cmd, opt, argv);
+		if (status >= 0)
+			return status;
+	}
 	if (optind < argc)
 		return usage_error(cmd, "unexpected argument '%s'",
 				   argv[optind]);
@@ -131,10 +147,13 @@ int run_device_ioctl(const struct command *cmd, unsigned long request,
 
 	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "a",
 				  options, NULL)) != -1) {
-		if (opt == 'a')
+		if (opt == 'a') {
 			all = true;
-		else
-			return command_common_option(cmd, opt, argv);
+			continue;
+		}
+		status = command_common_option(cmd, opt, argv);
+		if (status >= 0)
+			return status;
 	}
 	if (optind < argc)
 		return usage_error(cmd, "unexpected argument '%s'",

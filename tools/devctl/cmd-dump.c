@@ -66,7 +66,7 @@ static int dump_run(const struct devctl *ctx, int argc, char *argv[])
 	struct chrmem_device dev;
 	struct io_error error;
 	struct range range;
-	int opt, fd, ret;
+	int opt, fd, ret, status;
 
 	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS RANGE_SHORT_OPTIONS,
 				  options, NULL)) != -1) {
@@ -77,7 +77,9 @@ static int dump_run(const struct devctl *ctx, int argc, char *argv[])
 				return EXIT_USAGE;
 			break;
 		default:
-			return command_common_option(&cmd_dump, opt, argv);
+			status = command_common_option(&cmd_dump, opt, argv);
+			if (status >= 0)
+				return status;
 		}
 	}
 	if (optind < argc)

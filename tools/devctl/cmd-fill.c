@@ -27,7 +27,7 @@ static int fill_run(const struct devctl *ctx, int argc, char *argv[])
 	struct range range;
 	unsigned char byte;
 	uint64_t value;
-	int opt, fd;
+	int opt, fd, status;
 
 	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "p:b:" RANGE_SHORT_OPTIONS,
 				  options, NULL)) != -1) {
@@ -44,7 +44,9 @@ static int fill_run(const struct devctl *ctx, int argc, char *argv[])
 				return EXIT_USAGE;
 			break;
 		default:
-			return command_common_option(&cmd_fill, opt, argv);
+			status = command_common_option(&cmd_fill, opt, argv);
+			if (status >= 0)
+				return status;
 		}
 	}
 	if (optind < argc)

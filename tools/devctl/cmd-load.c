@@ -97,7 +97,9 @@ static int load_run(const struct devctl *ctx, int argc, char *argv[])
 				return EXIT_USAGE;
 			break;
 		default:
-			return command_common_option(&cmd_load, opt, argv);
+			status = command_common_option(&cmd_load, opt, argv);
+			if (status >= 0)
+				return status;
 		}
 	}
 	if (optind + 1 != argc)

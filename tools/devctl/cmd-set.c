@@ -175,11 +175,14 @@ static int set_run(const struct devctl *ctx, int argc, char *argv[])
 		COMMON_LONG_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt;
+	int opt, status;
 
-	opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options, NULL);
-	if (opt != -1)
-		return command_common_option(&cmd_set, opt, argv);
+	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS, options,
+				  NULL)) != -1) {
+		status = command_common_option(&cmd_set, opt, argv);
+		if (status >= 0)
+			return status;
+	}
 	if (optind == argc)
 		return usage_error(&cmd_set, "which setting? (cache-mode, "
 				   "dma-device)");

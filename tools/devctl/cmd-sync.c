@@ -94,7 +94,7 @@ static int sync_run(const struct devctl *ctx, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	struct range_args args = { .have_length = false };
-	int opt, sides = 0;
+	int opt, status, sides = 0;
 	__u32 flags = 0;
 
 	while ((opt = getopt_long(argc, argv, COMMON_SHORT_OPTIONS "rw" RANGE_SHORT_OPTIONS,
@@ -120,7 +120,9 @@ static int sync_run(const struct devctl *ctx, int argc, char *argv[])
 				return EXIT_USAGE;
 			break;
 		default:
-			return command_common_option(&cmd_sync, opt, argv);
+			status = command_common_option(&cmd_sync, opt, argv);
+			if (status >= 0)
+				return status;
 		}
 	}
 	if (optind < argc)

@@ -3,7 +3,8 @@
  * devctl - show and change the buffers of chrmem devices.
  *
  * main() parses the global options, finds the subcommand in the table
- * below and hands it the rest of the command line.
+ * below and hands it the rest of the command line; the subcommand's own
+ * parser takes the global -d and -j there too (command_common_option()).
  */
 #include <ctype.h>
 #include <getopt.h>
@@ -69,6 +70,7 @@ static void print_help(FILE *out)
 	      "  -j, --json         print one JSON document instead of text\n"
 	      "  -h, --help         show this help\n"
 	      "  -V, --version      show the version\n"
+	      "-d and -j may also follow the command: devctl status --json.\n"
 	      "\n"
 	      "Commands:\n", out);
 	for (i = 0; i < N_COMMANDS; i++)
@@ -86,8 +88,13 @@ void command_help(const struct command *cmd)
 	printf("Usage: devctl [OPTIONS] %s%s%s\n\n%c%s.\n",
 	       cmd->name, cmd->usage[0] ? " " : "", cmd->usage,
 	       toupper((unsigned char)cmd->summary[0]), cmd->summary + 1);
-	printf("\nOptions:\n%s  -h, --help         show this help\n",
-	       cmd->options ? cmd->options : "");
+	printf("\nOptions:\n%s", cmd->options ? cmd->options : "");
+	/* help_run() reads its argument itself: no global options there. */
+	if (cmd != &cmd_help)
+		fputs("  -d, --device PATH  the device to act on (see 'devctl --help')\n"
+		      "  -j, --json         print one JSON document instead of text\n",
+		      stdout);
+	fputs("  -h, --help         show this help\n", stdout);
 }
 
 static int help_run(const struct devctl *ctx, int argc, char *argv[])
@@ -169,6 +176,7 @@ int main(int argc, char *argv[])
 	int status, err;
 
 	opterr = 0;	/* every message is ours, with the command name */
+	command_globals(&ctx);	/* -d after the command lands in ctx too */
 	status = parse_global_options(argc, argv, &ctx, &json);
 	if (status >= 0)
 		return status;

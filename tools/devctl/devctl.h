@@ -19,7 +19,11 @@
 /* Exit statuses, as documented in devctl(1). */
 #define EXIT_USAGE 2		/* besides EXIT_SUCCESS and EXIT_FAILURE */
 
-/* The global options, as main() parsed them. */
+/*
+ * The global options. main() parses those before the command; a command's
+ * own parser takes -d and -j after it (command_common_option()), into the
+ * same structure: "devctl status --json" is "devctl --json status".
+ */
 struct devctl {
 	const char *device;	/* --device, or NULL for the default */
 };
@@ -54,15 +58,24 @@ int usage_error(const struct command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
- * The getopt_long() option string every subcommand starts its own with:
- * ':' to tell a missing argument from an unknown option, 'h' for help.
+ * The getopt_long() options every subcommand starts its own with: ':' to
+ * tell a missing argument from an unknown option, 'h' for help, and the
+ * global options -d/--device and -j/--json, which may follow the command.
+ * No subcommand may use these letters or names for anything else.
  */
-#define COMMON_SHORT_OPTIONS ":h"
-#define COMMON_LONG_OPTIONS { "help", no_argument, NULL, 'h' }
+#define COMMON_SHORT_OPTIONS ":hd:j"
+#define COMMON_LONG_OPTIONS \
+	{ "help",   no_argument,       NULL, 'h' }, \
+	{ "device", required_argument, NULL, 'd' }, \
+	{ "json",   no_argument,       NULL, 'j' }
+
+/* Where command_common_option() stores -d; main() calls this first. */
+void command_globals(struct devctl *ctx);
 
 /*
- * Handles what every subcommand's getopt_long() loop shares: -h, unknown
- * options and missing arguments. Call it from the default: case. Returns
+ * Handles what every subcommand's getopt_long() loop shares: -h, the
+ * global options, unknown options and missing arguments. Call it from the
+ * default: case. Returns -1 after a global option (go on parsing), else
  * the exit status the subcommand should return at once.
  */
 int command_common_option(const struct command *cmd, int opt, char *argv[]);

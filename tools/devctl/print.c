@@ -39,6 +39,11 @@ void output_init(FILE *file, bool json)
 	out.depth = 0;
 }
 
+void output_set_json(bool json)
+{
+	out.json = json;
+}
+
 bool output_is_json(void)
 {
 	return out.json;

@@ -30,6 +30,8 @@ enum print_kind {
 
 /* Selects the mode and the stream; tests point it at a memory stream. */
 void output_init(FILE *out, bool json);
+/* Changes the mode before output_open(): -j after the command name. */
+void output_set_json(bool json);
 bool output_is_json(void);
 
 /* Begin and end the document; output_close() is a no-op if not opened. */

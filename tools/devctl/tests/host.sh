@@ -233,6 +233,9 @@ tap_check "--help lists the commands" [ "$(printf '%s ' $commands)" = \
 for cmd in $commands; do
 	run $devctl "$cmd" --help
 	expect "$cmd --help shows its synopsis" 0 stdout "Usage: devctl [OPTIONS] $cmd"
+	[ "$cmd" = help ] ||
+		expect "$cmd --help lists -d and -j, which may follow it" 0 \
+			stdout "-d, --device PATH" stdout "-j, --json"
 	$devctl help "$cmd" >"$work/help" 2>&1
 	tap_check "help $cmd = $cmd --help" cmp -s "$work/out" "$work/help"
 done
@@ -311,6 +314,56 @@ expect "--all with --device" 2 stderr "--all and --device exclude each other"
 run $devctl --json dump --offset x
 tap_check "a usage error prints no JSON" [ ! -s "$work/out" ]
 
+# The global options -d and -j after the command (and among its options)
+# mean what they mean before it; after "--" they are arguments.
+run $devctl --json -d /dev/null status
+cp "$work/out" "$work/before.json"
+run $devctl status --json -d /dev/null
+expect "status --json -d PATH: as before the command, exit 1" 1 \
+	stderr "devctl: /dev/null: status: not a chrmem device"
+tap_check "status --json -d PATH prints the same JSON as --json -d PATH status" \
+	cmp -s "$work/before.json" "$work/out"
+run $devctl info -j --device=/dev/null
+expect "info -j --device=PATH" 1 stderr "devctl: /dev/null: info: not a chrmem device"
+tap_check "info -j --device=PATH prints valid JSON" "$jsoncheck" <"$work/out"
+run $devctl dump --length 16 --device "$work/missing" --offset 0
+expect "dump with --device among its own options" 1 \
+	stderr "devctl: $work/missing: dump: No such file or directory"
+run $devctl clear -d "$work/missing"
+expect "clear -d PATH" 1 stderr "devctl: $work/missing: clear: No such file or directory"
+run $devctl -d "$work/other" clear -d "$work/missing"
+expect "the last -d wins, as with any option" 1 stderr "devctl: $work/missing: clear:"
+run $devctl set cache-mode wc --json -d "$work/missing"
+expect "set SETTING VALUE --json -d PATH" 1 \
+	stderr "devctl: $work/missing: set cache-mode: No such file or directory"
+tap_check "set ... --json prints valid JSON" "$jsoncheck" <"$work/out"
+run $devctl clear --all -d /dev/null
+expect "clear --all -d PATH: --all and --device still exclude each other" 2 \
+	stderr "--all and --device exclude each other"
+run $devctl -d "$work/missing" save -- -j
+expect "after --, -j is save's file name, not --json" 1 \
+	stderr "devctl: $work/missing: save: No such file or directory"
+tap_check "save -- -j printed text, not JSON" [ ! -s "$work/out" ]
+run $devctl dump --json --offset x
+expect "dump --json with a bad offset: usage error" 2 stderr "Try 'devctl dump --help'."
+tap_check "a usage error after --json prints no JSON" [ ! -s "$work/out" ]
+run $devctl status --jsn
+expect "an unknown option after the command names the command" 2 \
+	stderr "devctl: status: unknown option '--jsn'" stderr "Try 'devctl status --help'."
+run $devctl status -d
+expect "-d without a path after the command" 2 \
+	stderr "devctl: status: option '-d' needs an argument"
+run $devctl info --device
+expect "--device without a path after the command" 2 \
+	stderr "devctl: info: option '--device' needs an argument"
+run $devctl status --version
+expect "--version is global only: unknown after the command" 2 \
+	stderr "devctl: status: unknown option '--version'"
+run $devctl status --json extra
+expect "status --json extra: still no argument" 2 stderr "unexpected argument 'extra'"
+run $devctl help status --json
+expect "help takes a command name only" 2 stderr "devctl: help: too many arguments"
+
 run $devctl -d "$work/missing" clear
 expect "a missing device: exit 1 with the module hint" 1 \
 	stderr "devctl: $work/missing: clear: No such file or directory (is the module loaded? try 'modprobe chrmem' or 'systemctl start chrmem')"
@@ -386,6 +439,8 @@ if have bash; then
 		[ "$(complete_words devctl --j)" = "--json " ]
 	tap_check "completion skips the global options to find the command" \
 		[ "$(complete_words devctl -d /dev/chrmem1 --json dump --o)" = "--offset " ]
+	tap_check "completion finds the setting after the global options" \
+		[ "$(complete_words devctl set --json -d /dev/chrmem1 cache-mode '')" = "cached uncached wc " ]
 	tap_check "completion offers the settings" \
 		[ "$(complete_words devctl set '')" = "--help cache-mode dma-device " ]
 	tap_check "completion offers the cache modes" \
@@ -401,6 +456,8 @@ if have bash; then
 		[ "$(complete_words devctl load "$work/files/so")" = "$work/files/some file.bin " ]
 	tap_check "completion offers device paths after --device" \
 		[ "$(complete_words devctl --device "$work/files/")" = "$work/files/some file.bin " ]
+	tap_check "completion offers device paths after the command's --device" \
+		[ "$(complete_words devctl status --device "$work/files/")" = "$work/files/some file.bin " ]
 else
 	tap_skip "bash completion" "bash is not installed"
 fi
