@@ -395,9 +395,12 @@ if have man && have groff; then
 		[ -s "$work/warnings" ] && tap_diag "$(cat "$work/warnings")"
 	done
 	MANWIDTH=80 man -l man/devctl.1 2>/dev/null >"$work/devctl.txt"
+	# A section's body is indented by 7 columns (groff 1.22, bookworm) or
+	# 5 (groff 1.24, sid): take it from the NAME section.
+	indent=$(sed -n '/^NAME/{n;s/[^ ].*//p;q;}' "$work/devctl.txt")
 	missing=
 	for cmd in $commands; do
-		grep -q "^       $cmd" "$work/devctl.txt" || missing="$missing $cmd"
+		grep -q "^$indent$cmd" "$work/devctl.txt" || missing="$missing $cmd"
 	done
 	tap_check "devctl(1) describes every command${missing:+ (missing:$missing)}" \
 		[ -z "$missing" ]
