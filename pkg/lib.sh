@@ -35,10 +35,15 @@ pkg_log() {
 }
 
 # pkg_parse_args "$@": the options every pkg/ script takes, --suite SUITE
-# (default bookworm); sets pkg_suite. Anything else is an error.
+# (default bookworm; one of pkg_suites) and --help (the script's header);
+# sets pkg_suite. Anything else is an error.
 pkg_parse_args() {
 	while (($#)); do
 		case $1 in
+		-h | --help)
+			# shellcheck disable=SC2154 # $me is the caller's
+			sed -n '4,/^[^#]/{/^#/s/^# \{0,1\}//p}' "$pkg_top/$me"
+			exit 0 ;;
 		--suite) (($# >= 2)) || pkg_die "--suite needs a suite: ${pkg_suites[*]}"
 			pkg_suite=$2
 			shift 2 ;;
