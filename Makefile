@@ -14,8 +14,8 @@
 #                     DEBUG_KERNELS="6.12" the debug lane's kernels
 #                     (6.1 6.12)
 #   make deb          build the Debian packages in a clean bookworm chroot
-#                     (into build/deb/bookworm/; DEB_SUITE=trixie for
-#                     trixie's)
+#                     (into build/deb/bookworm/; DEB_SUITE=trixie or
+#                     DEB_SUITE=sid for theirs)
 #   make bench        measure chrmem in a guest; rewrites docs/benchmarks.md
 #   make deps         install the Debian packages the build and tests need
 #   make clean
