@@ -546,10 +546,13 @@ static void too_small_einval_(struct th_test *_metadata,
 	/* Length 0: "the dma-buf's size", as small. */
 	EXPECT_ERRNO(EINVAL, qbuf_dmabuf(self->vfd, 0, self->dmabuf[0], 0));
 	/*
-	 * A length that claims more than the dma-buf has passes vb2's format
-	 * check and is refused by its allocator's attach (EFAULT).
+	 * Not tried: a length that claims more than the dma-buf has. vb2's
+	 * allocators refuse it in attach_dmabuf (EFAULT), and from 6.12 on
+	 * (6.12.118, 7.2.13; not 6.1) vb2's __prepare_dmabuf() then leaks its
+	 * reference to the dma-buf: the export never goes, the buffer's type
+	 * stays frozen and chrmem can never be unloaded (seen here; a vb2
+	 * bug, not chrmem's).
 	 */
-	EXPECT_ERRNO(EFAULT, qbuf_dmabuf(self->vfd, 0, self->dmabuf[0], self->slot));
 	/* A single page, the smallest export. */
 	close_exports(self);
 	self->dmabuf[0] = export_range(self->fd, self->slot, self->page);
