@@ -24,8 +24,8 @@
 #define PTEBITS_ATTR	0x20	/* attr holds the entry's MAIR attribute */
 
 /* The MAIR attributes Linux programs on arm64 (arch/arm64 sysreg.h). */
-#define PTEBITS_MAIR_DEVICE_nGnRnE	0x00
-#define PTEBITS_MAIR_DEVICE_nGnRE	0x04
+#define PTEBITS_MAIR_DEVICE_NGNRNE	0x00
+#define PTEBITS_MAIR_DEVICE_NGNRE	0x04
 #define PTEBITS_MAIR_NORMAL_NC		0x44
 #define PTEBITS_MAIR_NORMAL		0xff	/* write-back */
 
