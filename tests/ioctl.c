@@ -365,6 +365,7 @@ TEST_F(dev, unknown_commands_enotty)
 
 TEST_F(dev, set_cache_mode)
 {
+	need_every_cache_mode(self->fd);
 	__u32 mode = CHRMEM_CACHE_CACHED;
 	struct chrmem_info info;
 	void *m;

@@ -35,6 +35,7 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
+#if defined(__x86_64__) || defined(__i386__)
 /* The PTE bits a mapping of memory type @mode must have, of PWT|PCD|PAT. */
 static unsigned int expected_bits(unsigned int mode)
 {
@@ -48,15 +49,38 @@ static unsigned int expected_bits(unsigned int mode)
 	}
 }
 
+static bool has_memory_type(const struct ptebits_query *q, unsigned int mode)
+{
+	unsigned int mask = PTEBITS_PWT | PTEBITS_PCD | PTEBITS_PAT;
+
+	return (q->bits & mask) == expected_bits(mode);
+}
+#elif defined(__aarch64__)
+/*
+ * The MAIR attribute a mapping of memory type @mode must select. The
+ * driver offers only the cached mode on arm64 so far (issue #16): no
+ * attribute is right for the others.
+ */
+static unsigned int expected_bits(unsigned int mode)
+{
+	return mode == CHRMEM_CACHE_CACHED ? PTEBITS_MAIR_NORMAL : ~0u;
+}
+
+static bool has_memory_type(const struct ptebits_query *q, unsigned int mode)
+{
+	return (q->bits & PTEBITS_ATTR) && q->attr == expected_bits(mode);
+}
+#else
+#error "modes knows the memory types of x86 and arm64 page tables only"
+#endif
+
 /*
  * Touches every page of [map, map + len) and checks that each is mapped
- * by a present 4 KiB PTE with exactly the cache bits of @mode.
+ * by a present 4 KiB PTE of the memory type of @mode.
  */
 static void check_pte_bits_(struct th_test *_metadata, volatile uint8_t *map,
 			    size_t len, unsigned int mode)
 {
-	unsigned int want = expected_bits(mode);
-	unsigned int mask = PTEBITS_PWT | PTEBITS_PCD | PTEBITS_PAT;
 	struct ptebits_query q;
 	size_t off, bad = 0;
 	int fd = ptebits_open();
@@ -66,10 +90,11 @@ static void check_pte_bits_(struct th_test *_metadata, volatile uint8_t *map,
 		q = (struct ptebits_query){ .addr = (uintptr_t)(map + off) };
 		ASSERT_OK(ioctl(fd, PTEBITS_IOC_QUERY, &q));
 		if (!(q.bits & PTEBITS_PRESENT) || (q.bits & PTEBITS_HUGE) ||
-		    (q.bits & mask) != want) {
+		    !has_memory_type(&q, mode)) {
 			if (!bad++)
-				TH_LOG("page at +%zu: bits 0x%x, want present, 4K, cache bits 0x%x (%s)",
-				       off, q.bits, want, cache_mode_names[mode]);
+				TH_LOG("page at +%zu: bits 0x%x attr 0x%x, want present, 4K, type 0x%x (%s)",
+				       off, q.bits, q.attr, expected_bits(mode),
+				       cache_mode_names[mode]);
 		}
 	}
 	close(fd);
@@ -142,6 +167,7 @@ TEST_F(dev, pte_bits_match_cache_mode_on_every_page)
 
 TEST_F(dev, pte_bits_follow_every_mode_switch)
 {
+	need_every_cache_mode(self->fd);
 	unsigned int order[] = { CHRMEM_CACHE_UNCACHED, CHRMEM_CACHE_WC,
 				 CHRMEM_CACHE_CACHED, CHRMEM_CACHE_WC,
 				 CHRMEM_CACHE_UNCACHED, CHRMEM_CACHE_CACHED };
@@ -176,6 +202,7 @@ static void check_memory_type_(struct th_test *_metadata, int fd,
 
 TEST_F(dev, o_sync_maps_uncached)
 {
+	need_every_cache_mode(self->fd);
 	int sfd = open_dev(dev_index(), O_RDWR | O_SYNC | O_CLOEXEC);
 	uint8_t *map = map_dev(sfd, 0, self->size, PROT_READ | PROT_WRITE,
 			       MAP_SHARED);
@@ -255,6 +282,7 @@ static void check_mapping_kind_(struct th_test *_metadata, const void *map,
 
 TEST_F(dev, mapping_is_page_backed_only_when_cached_in_fault_mode)
 {
+	need_every_cache_mode(self->fd);
 	int sfd = open_dev(dev_index(), O_RDWR | O_SYNC | O_CLOEXEC);
 	size_t pg = page_size();
 	uint8_t *map;
@@ -274,6 +302,7 @@ TEST_F(dev, mapping_is_page_backed_only_when_cached_in_fault_mode)
 /* Two memory types for one buffer at once would alias: the second waits. */
 TEST_F(dev, second_memory_type_refused_while_mapped)
 {
+	need_every_cache_mode(self->fd);
 	int sfd = open_dev(dev_index(), O_RDWR | O_SYNC | O_CLOEXEC);
 	size_t pg = page_size();
 	uint8_t *map = map_dev(self->fd, 0, pg, PROT_READ, MAP_SHARED);
@@ -291,6 +320,7 @@ TEST_F(dev, second_memory_type_refused_while_mapped)
 
 TEST_F(dev, set_cache_mode_busy_while_mapped)
 {
+	need_every_cache_mode(self->fd);
 	unsigned int other = (self->mode + 1) % CHRMEM_CACHE_MODES;
 	uint8_t *map = map_dev(self->fd, 0, page_size(), PROT_READ, MAP_SHARED);
 	char text[16];

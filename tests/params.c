@@ -801,6 +801,18 @@ static bool clear_cut_short_(struct th_test *_metadata, int fd, size_t size)
  * can only win the race on a very fast machine: of three tries one must
  * be cut short.
  */
+/*
+ * The slowest CLEAR, so that the kill surely lands in it: an uncached
+ * buffer's, where the driver offers one. On arm64 it offers only the
+ * cached mode until issue #16; TCG models no caches, so there a cached
+ * CLEAR takes as long.
+ */
+#if defined(__x86_64__) || defined(__i386__)
+#define SLOWEST_CLEAR_MODE "uncached"
+#else
+#define SLOWEST_CLEAR_MODE "cached"
+#endif
+
 TEST_F_TIMEOUT(mod, clear_stops_when_the_task_is_killed, 300)
 {
 	long long avail = meminfo_bytes("MemAvailable");
@@ -810,8 +822,8 @@ TEST_F_TIMEOUT(mod, clear_stops_when_the_task_is_killed, 300)
 
 	if ((unsigned long long)avail < size + 256 * MiB)
 		size = 256 * MiB;
-	snprintf(params, sizeof(params), "size=%lluM cache_mode=uncached",
-		 size >> 20);
+	snprintf(params, sizeof(params), "size=%lluM cache_mode=%s",
+		 size >> 20, SLOWEST_CLEAR_MODE);
 	load_ok(params);
 	fd = open_dev(0, O_RDWR);
 	for (tries = 0; tries < 3 && !cut; tries++)

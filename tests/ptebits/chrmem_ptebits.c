@@ -2,19 +2,24 @@
 /*
  * chrmem_ptebits - test-only module, never packaged: through the misc
  * device /dev/chrmem_ptebits (root's alone) it reports
- *  - PTEBITS_IOC_QUERY: the cache bits (PWT, PCD, PAT) of the page table
- *    entry that maps a user address of the calling process;
+ *  - PTEBITS_IOC_QUERY: the memory type of the page table entry that
+ *    maps a user address of the calling process, as the entry encodes it;
  *  - PTEBITS_IOC_PAGE: the reference count, map count and some flags of
  *    the page at a page frame number, so that the tests can prove who
  *    holds references to the chrmem buffer's pages, and that every one
  *    taken is given back.
  *
- * On x86 these bits index the PAT; Linux programs it as
+ * On x86 the cache bits (PWT, PCD, PAT) index the PAT; Linux programs it
+ * as
  *   index 0 WB, 1 WC, 2 UC-, 3 UC, 4 WB, 5 WP, 6 UC-, 7 WT
  * so a write-back mapping has none of them, write-combining PWT alone and
- * uncached (UC-) PCD alone. Debian's kernel has no page table dump, and
- * /sys/kernel/debug/x86/pat_memtype_list does not list RAM, so this is the
- * independent witness of what the chrmem driver asked for.
+ * uncached (UC-) PCD alone. On arm64 the entry's AttrIndx selects one of
+ * the eight attributes of MAIR_EL1, which Linux programs at boot; the
+ * byte it selects is reported (0xff Normal write-back, 0x44 Normal
+ * non-cacheable, 0x00 or 0x04 Device). Debian's kernels have no page
+ * table dump, and /sys/kernel/debug/x86/pat_memtype_list does not list
+ * RAM, so this is the independent witness of what the chrmem driver asked
+ * for.
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
@@ -28,12 +33,28 @@
 
 #include "ptebits.h"
 
-static u32 cache_bits(unsigned long val, unsigned long pat_bit)
+/* The memory type of a leaf entry @val of a PUD, PMD (@huge) or PTE. */
+#if defined(CONFIG_X86)
+static void leaf_type(struct ptebits_query *q, unsigned long val, bool huge)
 {
-	return (val & _PAGE_PWT ? PTEBITS_PWT : 0) |
-	       (val & _PAGE_PCD ? PTEBITS_PCD : 0) |
-	       (val & pat_bit ? PTEBITS_PAT : 0);
+	unsigned long pat_bit = huge ? _PAGE_PAT_LARGE : _PAGE_PAT;
+
+	q->bits |= (val & _PAGE_PWT ? PTEBITS_PWT : 0) |
+		   (val & _PAGE_PCD ? PTEBITS_PCD : 0) |
+		   (val & pat_bit ? PTEBITS_PAT : 0);
 }
+#elif defined(CONFIG_ARM64)
+/* AttrIndx is at the same place in the leaf entries of every level. */
+static void leaf_type(struct ptebits_query *q, u64 val, bool huge)
+{
+	unsigned int index = (val & PTE_ATTRINDX_MASK) >> 2;
+
+	q->bits |= PTEBITS_ATTR;
+	q->attr = (read_sysreg(mair_el1) >> (8 * index)) & 0xff;
+}
+#else
+#error "chrmem_ptebits knows the memory types of x86 and arm64 entries only"
+#endif
 
 /*
  * Walks the page tables of the current process. The caller holds
@@ -41,7 +62,8 @@ static u32 cache_bits(unsigned long val, unsigned long pat_bit)
  * candidate cannot be freed under us; the bits are read without the PTE
  * lock, which is enough for a snapshot.
  */
-static int walk(struct mm_struct *mm, unsigned long addr, u32 *bits)
+static int walk(struct mm_struct *mm, unsigned long addr,
+		struct ptebits_query *q)
 {
 	pgd_t *pgd = pgd_offset(mm, addr);
 	p4d_t *p4d;
@@ -58,8 +80,8 @@ static int walk(struct mm_struct *mm, unsigned long addr, u32 *bits)
 	if (pud_none(*pud))
 		return -ENOENT;
 	if (pud_leaf(*pud)) {
-		*bits = PTEBITS_PRESENT | PTEBITS_HUGE |
-			cache_bits(pud_val(*pud), _PAGE_PAT_LARGE);
+		q->bits = PTEBITS_PRESENT | PTEBITS_HUGE;
+		leaf_type(q, pud_val(*pud), true);
 		return 0;
 	}
 	pmd = pmd_offset(pud, addr);
@@ -67,14 +89,15 @@ static int walk(struct mm_struct *mm, unsigned long addr, u32 *bits)
 	if (pmd_none(pmdval))
 		return -ENOENT;
 	if (pmd_leaf(pmdval)) {
-		*bits = PTEBITS_PRESENT | PTEBITS_HUGE |
-			cache_bits(pmd_val(pmdval), _PAGE_PAT_LARGE);
+		q->bits = PTEBITS_PRESENT | PTEBITS_HUGE;
+		leaf_type(q, pmd_val(pmdval), true);
 		return 0;
 	}
 	pte = READ_ONCE(*pte_offset_kernel(pmd, addr));
 	if (!pte_present(pte))
 		return -ENOENT;
-	*bits = PTEBITS_PRESENT | cache_bits(pte_val(pte), _PAGE_PAT);
+	q->bits = PTEBITS_PRESENT;
+	leaf_type(q, pte_val(pte), false);
 	return 0;
 }
 
@@ -85,8 +108,10 @@ static long query_pte(struct ptebits_query __user *uq)
 
 	if (copy_from_user(&q, uq, sizeof(q)))
 		return -EFAULT;
+	q.bits = 0;
+	q.attr = 0;
 	mmap_read_lock(current->mm);
-	ret = walk(current->mm, q.addr, &q.bits);
+	ret = walk(current->mm, q.addr, &q);
 	mmap_read_unlock(current->mm);
 	if (ret)
 		return ret;
@@ -220,5 +245,5 @@ static struct miscdevice ptebits_misc = {
 };
 module_misc_device(ptebits_misc);
 
-MODULE_DESCRIPTION("chrmem test helper: cache bits of a user PTE, page references");
+MODULE_DESCRIPTION("chrmem test helper: memory type of a user PTE, page references");
 MODULE_LICENSE("GPL");

@@ -2,8 +2,9 @@
 /*
  * Interface of the test-only chrmem_ptebits module, for the guest tests to
  * see what the kernel itself records, independently of the chrmem driver:
- *  - PTEBITS_IOC_QUERY: which x86 cache bits the page table entry mapping
- *    a user address of the calling process has (a mapping's memory type);
+ *  - PTEBITS_IOC_QUERY: the memory type of the page table entry mapping
+ *    a user address of the calling process: its cache bits on x86, the
+ *    MAIR attribute its AttrIndx selects on arm64;
  *  - PTEBITS_IOC_PAGE: the reference count, map count and a few flags of
  *    the page at a page frame number (who holds the buffer's pages).
  * The device is root's alone (mode 0600); PTEBITS_IOC_PAGE also wants
@@ -20,11 +21,18 @@
 #define PTEBITS_PCD	0x04	/* page cache disable */
 #define PTEBITS_PAT	0x08	/* PAT index bit 2 */
 #define PTEBITS_HUGE	0x10	/* a PMD or PUD leaf maps the address */
+#define PTEBITS_ATTR	0x20	/* attr holds the entry's MAIR attribute */
+
+/* The MAIR attributes Linux programs on arm64 (arch/arm64 sysreg.h). */
+#define PTEBITS_MAIR_DEVICE_NGNRNE	0x00
+#define PTEBITS_MAIR_DEVICE_NGNRE	0x04
+#define PTEBITS_MAIR_NORMAL_NC		0x44
+#define PTEBITS_MAIR_NORMAL		0xff	/* write-back */
 
 struct ptebits_query {
 	__u64 addr;	/* in: user address */
 	__u32 bits;	/* out: PTEBITS_* */
-	__u32 reserved;
+	__u32 attr;	/* out: arm64: the MAIR attribute byte; else 0 */
 };
 
 #define PTEBITS_IOC_QUERY	_IOWR(0xC7, 0xF0, struct ptebits_query)
