@@ -3,7 +3,8 @@
  * chrmem_ptebits - test-only module, never packaged: through the misc
  * device /dev/chrmem_ptebits (root's alone) it reports
  *  - PTEBITS_IOC_QUERY: the cache bits (PWT, PCD, PAT) of the page table
- *    entry that maps a user address of the calling process;
+ *    entry that maps a user address of the calling process, and its level
+ *    (PTE, PMD or PUD), so that the tests see chrmem's 2 MiB mappings;
  *  - PTEBITS_IOC_PAGE: the reference count, map count and some flags of
  *    the page at a page frame number, so that the tests can prove who
  *    holds references to the chrmem buffer's pages, and that every one
@@ -37,11 +38,13 @@ static u32 cache_bits(unsigned long val, unsigned long pat_bit)
 
 /*
  * Walks the page tables of the current process. The caller holds
- * mmap_lock for reading, so the tables of a VMA that is not a THP
- * candidate cannot be freed under us; the bits are read without the PTE
- * lock, which is enough for a snapshot.
+ * mmap_lock for reading, and the tests never unmap or split an area in
+ * another thread while they ask about it, so the tables stay; each entry
+ * is read once, without its lock, which is enough for a snapshot. A leaf
+ * at the PUD or PMD level ends the walk: that entry maps the address.
  */
-static int walk(struct mm_struct *mm, unsigned long addr, u32 *bits)
+static int walk(struct mm_struct *mm, unsigned long addr, u32 *bits,
+		u32 *level)
 {
 	pgd_t *pgd = pgd_offset(mm, addr);
 	p4d_t *p4d;
@@ -58,6 +61,7 @@ static int walk(struct mm_struct *mm, unsigned long addr, u32 *bits)
 	if (pud_none(*pud))
 		return -ENOENT;
 	if (pud_leaf(*pud)) {
+		*level = PTEBITS_LEVEL_PUD;
 		*bits = PTEBITS_PRESENT | PTEBITS_HUGE |
 			cache_bits(pud_val(*pud), _PAGE_PAT_LARGE);
 		return 0;
@@ -67,6 +71,7 @@ static int walk(struct mm_struct *mm, unsigned long addr, u32 *bits)
 	if (pmd_none(pmdval))
 		return -ENOENT;
 	if (pmd_leaf(pmdval)) {
+		*level = PTEBITS_LEVEL_PMD;
 		*bits = PTEBITS_PRESENT | PTEBITS_HUGE |
 			cache_bits(pmd_val(pmdval), _PAGE_PAT_LARGE);
 		return 0;
@@ -74,6 +79,7 @@ static int walk(struct mm_struct *mm, unsigned long addr, u32 *bits)
 	pte = READ_ONCE(*pte_offset_kernel(pmd, addr));
 	if (!pte_present(pte))
 		return -ENOENT;
+	*level = PTEBITS_LEVEL_PTE;
 	*bits = PTEBITS_PRESENT | cache_bits(pte_val(pte), _PAGE_PAT);
 	return 0;
 }
@@ -86,7 +92,7 @@ static long query_pte(struct ptebits_query __user *uq)
 	if (copy_from_user(&q, uq, sizeof(q)))
 		return -EFAULT;
 	mmap_read_lock(current->mm);
-	ret = walk(current->mm, q.addr, &q.bits);
+	ret = walk(current->mm, q.addr, &q.bits, &q.level);
 	mmap_read_unlock(current->mm);
 	if (ret)
 		return ret;

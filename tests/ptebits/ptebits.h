@@ -3,7 +3,8 @@
  * Interface of the test-only chrmem_ptebits module, for the guest tests to
  * see what the kernel itself records, independently of the chrmem driver:
  *  - PTEBITS_IOC_QUERY: which x86 cache bits the page table entry mapping
- *    a user address of the calling process has (a mapping's memory type);
+ *    a user address of the calling process has (a mapping's memory type),
+ *    and its level (a 4 KiB PTE or a 2 MiB PMD leaf);
  *  - PTEBITS_IOC_PAGE: the reference count, map count and a few flags of
  *    the page at a page frame number (who holds the buffer's pages).
  * The device is root's alone (mode 0600); PTEBITS_IOC_PAGE also wants
@@ -21,10 +22,15 @@
 #define PTEBITS_PAT	0x08	/* PAT index bit 2 */
 #define PTEBITS_HUGE	0x10	/* a PMD or PUD leaf maps the address */
 
+/* The level of the page table entry that maps the address (a leaf). */
+#define PTEBITS_LEVEL_PTE	1	/* 4 KiB */
+#define PTEBITS_LEVEL_PMD	2	/* 2 MiB */
+#define PTEBITS_LEVEL_PUD	3	/* 1 GiB */
+
 struct ptebits_query {
 	__u64 addr;	/* in: user address */
 	__u32 bits;	/* out: PTEBITS_* */
-	__u32 reserved;
+	__u32 level;	/* out: PTEBITS_LEVEL_* (was reserved: older modules leave it) */
 };
 
 #define PTEBITS_IOC_QUERY	_IOWR(0xC7, 0xF0, struct ptebits_query)
