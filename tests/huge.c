@@ -301,6 +301,8 @@ FIXTURE_SETUP(huge)
 
 FIXTURE_TEARDOWN(huge)
 {
+	/* The buffer as loaded (pattern, zeros) for the suites after us. */
+	ioctl(self->fd, CHRMEM_IOC_RESET);
 	write_text(huge_attr(), self->huge_was);
 	set_cache_mode(self->fd, self->mode);
 	close(self->ptebits);
