@@ -96,6 +96,31 @@ static inline void vm_flags_clear(struct vm_area_struct *vma,
 #endif
 
 /*
+ * Huge (PMD) PFN mappings: from 6.12 on, where the architecture can put a
+ * PFN in a PMD leaf (CONFIG_ARCH_SUPPORTS_PMD_PFNMAP: x86-64, arm64) and
+ * .huge_fault takes an order. 6.1 never calls .huge_fault for a PFN map,
+ * so there chrmem keeps 4 KiB entries: CHRMEM_HUGE_PFNMAP is 0 and the
+ * driver's huge code compiles away. vmf_insert_pfn_pmd() is spelt as on
+ * 7.x, with a plain page frame number; before, it took a pfn_t, which
+ * the macro makes (a function-like macro is not expanded inside its own
+ * expansion, so it calls the real function). thp_get_unmapped_area()
+ * picks user addresses congruent with the file offset modulo 2 MiB.
+ */
+#if defined(CONFIG_ARCH_SUPPORTS_PMD_PFNMAP) && defined(CHRMEM_HAVE_HUGE_FAULT_ORDER)
+#define CHRMEM_HUGE_PFNMAP		1
+#include <linux/huge_mm.h>
+#ifdef CHRMEM_HAVE_INSERT_PFN_PMD_PFN_T
+#include <linux/pfn_t.h>
+#define vmf_insert_pfn_pmd(vmf, pfn, write)				\
+	vmf_insert_pfn_pmd(vmf, pfn_to_pfn_t(pfn), write)
+#endif
+#define CHRMEM_GET_UNMAPPED_AREA	thp_get_unmapped_area
+#else
+#define CHRMEM_HUGE_PFNMAP		0
+#define CHRMEM_GET_UNMAPPED_AREA	NULL
+#endif
+
+/*
  * Not absorbed, on purpose: file_operations.mmap_prepare (7.x). chrmem
  * keeps .mmap on every kernel:
  *  - 7.2 still calls .mmap as before; only a driver that sets both hooks

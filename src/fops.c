@@ -198,6 +198,8 @@ const struct file_operations chrmem_fops = {
 	.write_iter	= chrmem_write_iter,
 	.llseek		= chrmem_llseek,
 	.mmap		= chrmem_mmap,
+	/* User addresses fit for 2 MiB entries (compat.h, mmap.c). */
+	.get_unmapped_area = CHRMEM_GET_UNMAPPED_AREA,
 	.fsync		= noop_fsync,	/* msync(MS_SYNC): always in memory */
 	.unlocked_ioctl	= chrmem_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,

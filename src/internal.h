@@ -47,6 +47,7 @@ struct chrmem_config {
 	size_t pattern_len;
 	u32 cache_mode;			/* CHRMEM_CACHE_* */
 	u32 map_mode;			/* CHRMEM_MAP_* */
+	bool huge;			/* 2 MiB entries: see mmap.c */
 	struct chrmem_dma_target dma[CHRMEM_MAX_DEVICES];
 	int nodes[CHRMEM_MAX_DEVICES];	/* NUMA_NO_NODE: the default */
 };
@@ -116,6 +117,12 @@ struct chrmem_dev {
 	const struct chrmem_config *config;
 
 	u32 map_mode;			/* CHRMEM_MAP_*, fixed at load */
+	/*
+	 * New PFN mappings get 2 MiB entries where they fit (mmap.c); read
+	 * once per mmap(), so sysfs may change it at any time. Always false
+	 * without CHRMEM_HUGE_PFNMAP.
+	 */
+	bool huge;
 
 	/*
 	 * Protects cache_mode, mem_type and exports, and makes "no live

@@ -74,6 +74,7 @@ static struct chrmem_dev *chrmem_dev_alloc(unsigned int index)
 	dev->cache_mode = chrmem_config.cache_mode;
 	dev->mem_type = CHRMEM_CACHE_CACHED;
 	dev->map_mode = chrmem_config.map_mode;
+	dev->huge = chrmem_config.huge;
 	mutex_init(&dev->lock);
 	mutex_init(&dev->content_lock);
 	mutex_init(&dev->chunk_cursor.lock);

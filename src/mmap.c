@@ -4,13 +4,17 @@
  *
  * mmap() maps [offset, offset + length) of the buffer. The map mode says
  * when the page tables are filled, the memory type of the mapping (see
- * memtype.c) what kind of mapping it is:
+ * memtype.c) what kind of mapping it is, and where the kernel can map a
+ * PFN with a PMD (CHRMEM_HUGE_PFNMAP, 6.12 on) and the device's "huge"
+ * switch is on, which parts get one 2 MiB entry:
  *
  *                  remap: at mmap()          fault: on first touch
  *   cached         remap_pfn_range()         vm_insert_page()
  *                  PFN map                   page-backed
+ *                  huge: PMDs on first touch 4 KiB only
  *   uncached, wc   remap_pfn_range()         vmf_insert_pfn()
  *                  PFN map                   PFN map
+ *                  huge: PMDs on first touch huge: PMDs on first touch
  *
  *  - A PFN map (VM_IO | VM_PFNMAP) holds no page references: the MM sees
  *    no struct page behind it, get_user_pages() refuses it, so nothing can
@@ -26,6 +30,35 @@
  *    balancing away: it would unmap pages that can never move.
  * Remap mode is the tutorials' remap_pfn_range() at mmap() time, kept as
  * it is taught: every memory type, cheapest to touch, not pinnable.
+ *
+ * Huge entries. A PMD can map a 2 MiB part of a mapping whose user
+ * address is 2 MiB-aligned, that lies wholly inside the area, and whose
+ * pages are 512 physically contiguous frames starting 2 MiB-aligned (a
+ * buffer is made of naturally aligned blocks of up to 4 MiB, see
+ * buffer.c, so all of a large buffer but its smaller tail blocks
+ * qualifies). The PMD is a special entry with no struct page behind it,
+ * like a PFN map's PTEs, which makes it right for the PFN maps and wrong
+ * for the page-backed one:
+ *  - cached fault mode exists to be pinnable (its vm_insert_page() PTEs
+ *    are what get_user_pages() follows); a special PMD would make
+ *    O_DIRECT and io_uring fail on it, and the kernel can map a driver's
+ *    order-0 pages with a PMD only as a PFN. It keeps 4 KiB entries: a
+ *    user who wants huge cached mappings uses remap mode, which was never
+ *    pinnable.
+ *  - remap mode fills at mmap() what can never be a PMD, and leaves the
+ *    2 MiB parts that can to their first touch, one fault each (the
+ *    kernel has no way to put a PMD in from .mmap). Those areas have a
+ *    4 KiB .fault as well, for the parts that the kernel maps with PTEs
+ *    after all (MADV_NOHUGEPAGE, prctl(PR_SET_THP_DISABLE), THP "never"
+ *    on kernels that obey it for PFN maps) and for the PTEs that replace
+ *    a PMD split by mprotect(), mremap() or a partial munmap() (the
+ *    kernel zaps a special PMD rather than splitting it).
+ *  - uncached and write-combining fault mode get PMDs from the same
+ *    .huge_fault, falling back to their 4 KiB .fault.
+ * A huge area also gets VM_HUGEPAGE, so that THP "madvise" mode lets the
+ * kernel call .huge_fault, and the file's .get_unmapped_area picks user
+ * addresses 2 MiB-congruent with the file offset. The switch is read at
+ * mmap(): an area keeps the kind it was made as.
  *
  * Live mappings are counted through the VMA open/close operations, which
  * the MM calls for every VMA that fork, a partial munmap or mremap creates
@@ -123,6 +156,66 @@ static vm_fault_t chrmem_vma_fault_pfn(struct vm_fault *vmf)
 	return vmf_insert_pfn(vmf->vma, vmf->address, page_to_pfn(page));
 }
 
+/* The buffer page that user address @addr of @vma maps. */
+static unsigned long chrmem_vma_pgoff(struct vm_area_struct *vma,
+				      unsigned long addr)
+{
+	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+#if CHRMEM_HUGE_PFNMAP
+#define CHRMEM_PMD_PAGES	(PMD_SIZE >> PAGE_SHIFT)
+
+/*
+ * Can one PMD map the 2 MiB of @vma from @addr on? See the top: aligned,
+ * inside the area, and 512 contiguous frames from an aligned one. (The
+ * buffer's bounds hold for any part of the area: mmap() checked them, and
+ * the area can neither grow nor move in the file.)
+ */
+static bool chrmem_huge_fits(struct chrmem_dev *dev, struct vm_area_struct *vma,
+			     unsigned long addr)
+{
+	unsigned long first;
+
+	if (!IS_ALIGNED(addr, PMD_SIZE) || addr < vma->vm_start ||
+	    vma->vm_end - addr < PMD_SIZE)
+		return false;
+	first = chrmem_vma_pgoff(vma, addr);
+	return IS_ALIGNED(page_to_pfn(dev->buf.pages[first]), CHRMEM_PMD_PAGES) &&
+	       chrmem_buffer_run(&dev->buf, first, first + CHRMEM_PMD_PAGES) ==
+	       CHRMEM_PMD_PAGES;
+}
+
+/*
+ * PMD-sized faults only (a buffer has no 1 GiB of contiguous frames, so
+ * a PUD never fits); VM_FAULT_FALLBACK sends the MM to the 4 KiB .fault.
+ * A write fault on a read-only PMD comes back here with FAULT_FLAG_WRITE,
+ * and vmf_insert_pfn_pmd() then makes the entry writable.
+ */
+static vm_fault_t chrmem_vma_huge_fault(struct vm_fault *vmf,
+					unsigned int order)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct chrmem_dev *dev = vma->vm_private_data;
+	unsigned long addr = vmf->address & PMD_MASK;
+	struct page *page;
+
+	if (order != PMD_ORDER || !chrmem_huge_fits(dev, vma, addr))
+		return VM_FAULT_FALLBACK;
+	page = dev->buf.pages[chrmem_vma_pgoff(vma, addr)];
+	return vmf_insert_pfn_pmd(vmf, page_to_pfn(page),
+				  vmf->flags & FAULT_FLAG_WRITE);
+}
+
+static const struct vm_operations_struct chrmem_huge_vm_ops = {
+	.open		= chrmem_vma_open,
+	.close		= chrmem_vma_close,
+	.fault		= chrmem_vma_fault_pfn,
+	.huge_fault	= chrmem_vma_huge_fault,
+	.access		= chrmem_vma_access,
+};
+#endif /* CHRMEM_HUGE_PFNMAP */
+
 static const struct vm_operations_struct chrmem_remap_vm_ops = {
 	.open	= chrmem_vma_open,
 	.close	= chrmem_vma_close,
@@ -168,16 +261,18 @@ static int chrmem_mmap_check_private(struct vm_area_struct *vma)
 	return 0;
 }
 
-static int chrmem_remap(struct chrmem_dev *dev, struct vm_area_struct *vma)
+/* Maps user addresses [@addr, @end) of @vma, one call per contiguous run. */
+static int chrmem_remap_range(struct chrmem_dev *dev,
+			      struct vm_area_struct *vma, unsigned long addr,
+			      unsigned long end)
 {
-	unsigned long first = vma->vm_pgoff;
-	unsigned long end = first + vma_pages(vma);
-	unsigned long addr = vma->vm_start;
+	unsigned long first = chrmem_vma_pgoff(vma, addr);
+	unsigned long last = chrmem_vma_pgoff(vma, end);
 	unsigned long run;
 	int ret;
 
-	for (; first < end; first += run, addr += run << PAGE_SHIFT) {
-		run = chrmem_buffer_run(&dev->buf, first, end);
+	for (; first < last; first += run, addr += run << PAGE_SHIFT) {
+		run = chrmem_buffer_run(&dev->buf, first, last);
 		ret = remap_pfn_range(vma, addr,
 				      page_to_pfn(dev->buf.pages[first]),
 				      run << PAGE_SHIFT, vma->vm_page_prot);
@@ -186,6 +281,82 @@ static int chrmem_remap(struct chrmem_dev *dev, struct vm_area_struct *vma)
 	}
 	return 0;
 }
+
+static int chrmem_remap(struct chrmem_dev *dev, struct vm_area_struct *vma)
+{
+	return chrmem_remap_range(dev, vma, vma->vm_start, vma->vm_end);
+}
+
+#if CHRMEM_HUGE_PFNMAP
+/*
+ * Remap mode, huge: maps now every stretch of the area that no PMD can
+ * map, and leaves each 2 MiB part that one can to its first touch. A
+ * stretch runs from a part that does not fit to the next one that does.
+ */
+static int chrmem_remap_small_parts(struct chrmem_dev *dev,
+				    struct vm_area_struct *vma)
+{
+	unsigned long addr = vma->vm_start, end;
+	int ret;
+
+	while (addr < vma->vm_end) {
+		if (chrmem_huge_fits(dev, vma, addr)) {
+			addr += PMD_SIZE;
+			continue;
+		}
+		end = min(ALIGN(addr + 1, PMD_SIZE), vma->vm_end);
+		while (end < vma->vm_end && !chrmem_huge_fits(dev, vma, end))
+			end = min(end + PMD_SIZE, vma->vm_end);
+		ret = chrmem_remap_range(dev, vma, addr, end);
+		if (ret)
+			return ret;
+		addr = end;
+	}
+	return 0;
+}
+
+/*
+ * A PFN map whose 2 MiB parts get PMDs: remap mode in every memory type,
+ * fault mode in the ones that are not page-backed (see the top).
+ */
+static bool chrmem_mmap_wants_huge(struct chrmem_dev *dev, u32 mode)
+{
+	if (!READ_ONCE(dev->huge))
+		return false;
+	return dev->map_mode == CHRMEM_MAP_REMAP || mode != CHRMEM_CACHE_CACHED;
+}
+
+/*
+ * The operations go in once the area is filled, as in plain remap mode:
+ * an area whose mmap() failed must have none of ours, whose .close would
+ * uncount a mapping that was never counted.
+ */
+static int chrmem_mmap_fill_huge(struct chrmem_dev *dev,
+				 struct vm_area_struct *vma)
+{
+	int ret;
+
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_HUGEPAGE);
+	if (dev->map_mode == CHRMEM_MAP_REMAP) {
+		ret = chrmem_remap_small_parts(dev, vma);
+		if (ret)
+			return ret;
+	}
+	vma->vm_ops = &chrmem_huge_vm_ops;
+	return 0;
+}
+#else
+static bool chrmem_mmap_wants_huge(struct chrmem_dev *dev, u32 mode)
+{
+	return false;
+}
+
+static int chrmem_mmap_fill_huge(struct chrmem_dev *dev,
+				 struct vm_area_struct *vma)
+{
+	return -EOPNOTSUPP;
+}
+#endif /* CHRMEM_HUGE_PFNMAP */
 
 /* Like /dev/mem, a file opened with O_SYNC (or O_DSYNC) maps uncached. */
 static u32 chrmem_mmap_memtype(struct chrmem_dev *dev, struct file *file)
@@ -200,6 +371,8 @@ static int chrmem_mmap_fill(struct chrmem_dev *dev, struct vm_area_struct *vma,
 	int ret;
 
 	vma->vm_page_prot = chrmem_memtype_pgprot(vma->vm_page_prot, mode);
+	if (chrmem_mmap_wants_huge(dev, mode))
+		return chrmem_mmap_fill_huge(dev, vma);
 	if (dev->map_mode == CHRMEM_MAP_REMAP) {
 		ret = chrmem_remap(dev, vma);
 		if (ret)

@@ -43,6 +43,11 @@ module_param_named(map_mode, map_mode_param, charp, 0444);
 MODULE_PARM_DESC(map_mode,
 		 "How mmap() fills the page tables: remap (all at mmap time) or fault (page by page, on first touch; allows O_DIRECT into the mapping) (default remap)");
 
+static char *huge_param = "1";
+module_param_named(huge, huge_param, charp, 0444);
+MODULE_PARM_DESC(huge,
+		 "Map each 2 MiB-aligned, physically contiguous 2 MiB of a mapping with one page table entry where the kernel can (6.12 on) and the mapping is not page-backed: 1/y/on or 0/n/off (default 1); changeable per device in sysfs");
+
 static char *dma_device_param = "";
 module_param_named(dma_device, dma_device_param, charp, 0444);
 MODULE_PARM_DESC(dma_device,
@@ -73,6 +78,23 @@ const char *chrmem_map_mode_name(u32 mode)
 int chrmem_cache_mode_parse(const char *text)
 {
 	return sysfs_match_string(cache_mode_names, text);
+}
+
+/*
+ * The huge switch, in kstrtobool()'s words. On a kernel without huge PFN
+ * mappings "on" (the default) asks for what it can have there: nothing.
+ */
+static int parse_huge(const char *text, bool *huge)
+{
+	bool on;
+
+	if (kstrtobool(text, &on)) {
+		pr_err("huge: invalid value '%s' (allowed: 1, y, on, 0, n, off)\n",
+		       text);
+		return -EINVAL;
+	}
+	*huge = on && CHRMEM_HUGE_PFNMAP;
+	return 0;
 }
 
 static int parse_mode(const char *name, const char *text,
@@ -270,6 +292,9 @@ int chrmem_config_load(struct chrmem_config *config)
 	if (ret)
 		return ret;
 	ret = parse_nodes(node_param, config);
+	if (ret)
+		return ret;
+	ret = parse_huge(huge_param, &config->huge);
 	if (ret)
 		return ret;
 	ret = parse_mode("cache_mode", cache_mode_param, cache_mode_names,

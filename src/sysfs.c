@@ -70,6 +70,31 @@ static ssize_t map_mode_show(struct device *d, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(map_mode);
 
+static ssize_t huge_show(struct device *d, struct device_attribute *attr,
+			 char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_chrmem_dev(d)->huge));
+}
+
+/*
+ * Root only (0644). Applies to the mappings made after it: each mapping
+ * keeps the kind of entries it was made with (mmap.c). EOPNOTSUPP for
+ * "on" where the kernel has no huge PFN mappings.
+ */
+static ssize_t huge_store(struct device *d, struct device_attribute *attr,
+			  const char *buf, size_t count)
+{
+	bool huge;
+
+	if (kstrtobool(buf, &huge))
+		return -EINVAL;
+	if (huge && !CHRMEM_HUGE_PFNMAP)
+		return -EOPNOTSUPP;
+	WRITE_ONCE(to_chrmem_dev(d)->huge, huge);
+	return count;
+}
+static DEVICE_ATTR_RW(huge);
+
 static ssize_t mappings_show(struct device *d, struct device_attribute *attr,
 			     char *buf)
 {
@@ -188,6 +213,7 @@ static struct attribute *chrmem_attrs[] = {
 	&dev_attr_cache_mode.attr,
 	&dev_attr_memory_type.attr,
 	&dev_attr_map_mode.attr,
+	&dev_attr_huge.attr,
 	&dev_attr_mappings.attr,
 	&dev_attr_opens.attr,
 	&dev_attr_bytes_read.attr,

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -382,9 +383,10 @@ long long kpageflags(unsigned long long pfn)
 	return (long long)(word & ~(1ULL << 63));
 }
 
-int smaps_vmflags(const void *addr, char *flags, size_t len)
+int smaps_field(const void *addr, const char *key, char *value, size_t len)
 {
 	unsigned long a = (unsigned long)addr, start, end;
+	size_t klen = strlen(key);
 	bool inside = false;
 	char line[512];
 	FILE *f = fopen("/proc/self/smaps", "re");
@@ -398,15 +400,33 @@ int smaps_vmflags(const void *addr, char *flags, size_t len)
 			inside = a >= start && a < end;
 			continue;
 		}
-		if (inside && strncmp(line, "VmFlags:", 8) == 0) {
-			snprintf(flags, len, "%s", line + 8);
-			flags[strcspn(flags, "\n")] = '\0';
+		if (inside && strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			snprintf(value, len, "%s", line + klen + 1);
+			value[strcspn(value, "\n")] = '\0';
 			ret = 0;
 			break;
 		}
 	}
 	fclose(f);
 	return ret;
+}
+
+int smaps_vmflags(const void *addr, char *flags, size_t len)
+{
+	return smaps_field(addr, "VmFlags", flags, len);
+}
+
+bool huge_pfnmap_kernel(void)
+{
+	struct utsname u;
+	unsigned int major = 0, minor = 0;
+
+	if (uname(&u) || strcmp(u.machine, "x86_64") ||
+	    !path_exists("/sys/kernel/mm/transparent_hugepage/enabled"))
+		return false;
+	if (sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major > 6 || (major == 6 && minor >= 12);
 }
 
 bool vmflags_has(const char *flags, const char *flag)

@@ -145,8 +145,19 @@ long long free_memory_bytes(void);
 #define KPF_ANON	12
 #define KPF_RESERVED	32
 long long kpageflags(unsigned long long pfn);
+/*
+ * The value of line "@key:" of the /proc/self/smaps entry containing
+ * @addr, as text without its newline: 0/-errno.
+ */
+int smaps_field(const void *addr, const char *key, char *value, size_t len);
 /* The VmFlags of the /proc/self/smaps entry containing @addr: 0/-errno. */
 int smaps_vmflags(const void *addr, char *flags, size_t len);
+/*
+ * Whether this kernel can map a PFN with a 2 MiB PMD (6.12 on, x86-64,
+ * transparent hugepages built in): the tests' own knowledge, to hold the
+ * driver's sysfs "huge" against.
+ */
+bool huge_pfnmap_kernel(void);
 /* Whether a VmFlags string contains the two-letter flag @flag. */
 bool vmflags_has(const char *flags, const char *flag);
 

@@ -507,6 +507,32 @@ TEST_F(mod, node_0_and_the_default)
 	unload_ok();
 }
 
+TEST_F_TIMEOUT(mod, huge_bad_values, 120)
+{
+	/* Not one of kstrtobool's words; empty is no word either. */
+	load_refused("huge=maybe", EINVAL, "huge", "'maybe'");
+	load_refused("huge=2", EINVAL, "huge", "'2'");
+	load_refused("huge=", EINVAL, "huge", "''");
+}
+
+TEST_F(mod, huge_off_and_the_default)
+{
+	bool kernel_has_huge = huge_pfnmap_kernel();
+
+	/* On by default where the kernel has huge PFN mappings, else off. */
+	load_ok("devices=2");
+	EXPECT_EQ(kernel_has_huge, sysfs_ull(0, "huge"));
+	EXPECT_EQ(kernel_has_huge, sysfs_ull(1, "huge"));
+	unload_ok();
+	load_ok("huge=0");
+	EXPECT_EQ(0, sysfs_ull(0, "huge"));
+	unload_ok();
+	/* "on" where the kernel cannot is what it can have: off. */
+	load_ok("huge=on");
+	EXPECT_EQ(kernel_has_huge, sysfs_ull(0, "huge"));
+	unload_ok();
+}
+
 TEST_F(mod, bad_value_with_good_ones)
 {
 	/* One bad parameter among good ones still refuses the load. */

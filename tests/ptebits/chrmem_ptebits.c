@@ -3,7 +3,9 @@
  * chrmem_ptebits - test-only module, never packaged: through the misc
  * device /dev/chrmem_ptebits (root's alone) it reports
  *  - PTEBITS_IOC_QUERY: the memory type of the page table entry that
- *    maps a user address of the calling process, as the entry encodes it;
+ *    maps a user address of the calling process, as the entry encodes it,
+ *    and its level (PTE, PMD or PUD), so that the tests see chrmem's 2 MiB
+ *    mappings;
  *  - PTEBITS_IOC_PAGE: the reference count, map count and some flags of
  *    the page at a page frame number, so that the tests can prove who
  *    holds references to the chrmem buffer's pages, and that every one
@@ -58,9 +60,10 @@ static void leaf_type(struct ptebits_query *q, u64 val, bool huge)
 
 /*
  * Walks the page tables of the current process. The caller holds
- * mmap_lock for reading, so the tables of a VMA that is not a THP
- * candidate cannot be freed under us; the bits are read without the PTE
- * lock, which is enough for a snapshot.
+ * mmap_lock for reading, and the tests never unmap or split an area in
+ * another thread while they ask about it, so the tables stay; each entry
+ * is read once, without its lock, which is enough for a snapshot. A leaf
+ * at the PUD or PMD level ends the walk: that entry maps the address.
  */
 static int walk(struct mm_struct *mm, unsigned long addr,
 		struct ptebits_query *q)
@@ -80,6 +83,7 @@ static int walk(struct mm_struct *mm, unsigned long addr,
 	if (pud_none(*pud))
 		return -ENOENT;
 	if (pud_leaf(*pud)) {
+		q->level = PTEBITS_LEVEL_PUD;
 		q->bits = PTEBITS_PRESENT | PTEBITS_HUGE;
 		leaf_type(q, pud_val(*pud), true);
 		return 0;
@@ -89,6 +93,7 @@ static int walk(struct mm_struct *mm, unsigned long addr,
 	if (pmd_none(pmdval))
 		return -ENOENT;
 	if (pmd_leaf(pmdval)) {
+		q->level = PTEBITS_LEVEL_PMD;
 		q->bits = PTEBITS_PRESENT | PTEBITS_HUGE;
 		leaf_type(q, pmd_val(pmdval), true);
 		return 0;
@@ -96,6 +101,7 @@ static int walk(struct mm_struct *mm, unsigned long addr,
 	pte = READ_ONCE(*pte_offset_kernel(pmd, addr));
 	if (!pte_present(pte))
 		return -ENOENT;
+	q->level = PTEBITS_LEVEL_PTE;
 	q->bits = PTEBITS_PRESENT;
 	leaf_type(q, pte_val(pte), false);
 	return 0;
@@ -110,6 +116,8 @@ static long query_pte(struct ptebits_query __user *uq)
 		return -EFAULT;
 	q.bits = 0;
 	q.attr = 0;
+	q.level = 0;
+	q.reserved = 0;
 	mmap_read_lock(current->mm);
 	ret = walk(current->mm, q.addr, &q);
 	mmap_read_unlock(current->mm);

@@ -4,7 +4,8 @@
  * see what the kernel itself records, independently of the chrmem driver:
  *  - PTEBITS_IOC_QUERY: the memory type of the page table entry mapping
  *    a user address of the calling process: its cache bits on x86, the
- *    MAIR attribute its AttrIndx selects on arm64;
+ *    MAIR attribute its AttrIndx selects on arm64; and its level (a 4 KiB
+ *    PTE or a 2 MiB PMD leaf);
  *  - PTEBITS_IOC_PAGE: the reference count, map count and a few flags of
  *    the page at a page frame number (who holds the buffer's pages).
  * The device is root's alone (mode 0600); PTEBITS_IOC_PAGE also wants
@@ -29,10 +30,17 @@
 #define PTEBITS_MAIR_NORMAL_NC		0x44
 #define PTEBITS_MAIR_NORMAL		0xff	/* write-back */
 
+/* The level of the page table entry that maps the address (a leaf). */
+#define PTEBITS_LEVEL_PTE	1	/* 4 KiB */
+#define PTEBITS_LEVEL_PMD	2	/* 2 MiB */
+#define PTEBITS_LEVEL_PUD	3	/* 1 GiB */
+
 struct ptebits_query {
 	__u64 addr;	/* in: user address */
 	__u32 bits;	/* out: PTEBITS_* */
 	__u32 attr;	/* out: arm64: the MAIR attribute byte; else 0 */
+	__u32 level;	/* out: PTEBITS_LEVEL_* */
+	__u32 reserved;	/* out: 0 */
 };
 
 #define PTEBITS_IOC_QUERY	_IOWR(0xC7, 0xF0, struct ptebits_query)
