@@ -22,7 +22,7 @@
 
 #define NAME_PREFIX "chrmem"
 #define MODULE_HINT \
-	"is the module loaded? try 'modprobe chrmem' or 'systemctl start chrmem'"
+	"is the module loaded? try 'systemctl start chrmem'"
 
 void report(const char *path, const char *op, const char *fmt, ...)
 {

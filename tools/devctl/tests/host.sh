@@ -366,7 +366,7 @@ expect "help takes a command name only" 2 stderr "devctl: help: too many argumen
 
 run $devctl -d "$work/missing" clear
 expect "a missing device: exit 1 with the module hint" 1 \
-	stderr "devctl: $work/missing: clear: No such file or directory (is the module loaded? try 'modprobe chrmem' or 'systemctl start chrmem')"
+	stderr "devctl: $work/missing: clear: No such file or directory (is the module loaded? try 'systemctl start chrmem')"
 run $devctl -d /dev/null dump
 expect "another driver's device is not a chrmem device" 1 \
 	stderr "devctl: /dev/null: dump: not a chrmem device"
