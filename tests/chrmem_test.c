@@ -421,7 +421,8 @@ bool huge_pfnmap_kernel(void)
 	struct utsname u;
 	unsigned int major = 0, minor = 0;
 
-	if (uname(&u) || strcmp(u.machine, "x86_64") ||
+	if (uname(&u) ||
+	    (strcmp(u.machine, "x86_64") && strcmp(u.machine, "aarch64")) ||
 	    !path_exists("/sys/kernel/mm/transparent_hugepage/enabled"))
 		return false;
 	if (sscanf(u.release, "%u.%u", &major, &minor) != 2)

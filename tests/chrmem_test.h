@@ -153,9 +153,9 @@ int smaps_field(const void *addr, const char *key, char *value, size_t len);
 /* The VmFlags of the /proc/self/smaps entry containing @addr: 0/-errno. */
 int smaps_vmflags(const void *addr, char *flags, size_t len);
 /*
- * Whether this kernel can map a PFN with a 2 MiB PMD (6.12 on, x86-64,
- * transparent hugepages built in): the tests' own knowledge, to hold the
- * driver's sysfs "huge" against.
+ * Whether this kernel can map a PFN with a 2 MiB PMD (6.12 on, x86-64 or
+ * arm64: CONFIG_ARCH_SUPPORTS_PMD_PFNMAP; transparent hugepages built in):
+ * the tests' own knowledge, to hold the driver's sysfs "huge" against.
  */
 bool huge_pfnmap_kernel(void);
 /* Whether a VmFlags string contains the two-letter flag @flag. */
