@@ -11,7 +11,7 @@
  * from allocation to the release of the device, and nothing else: no
  * PG_reserved, no page lock, no LRU. Everything else that reaches a page
  * takes and drops references of its own on top of that one:
- *  - a page-backed mapping (cached, fault mode: vm_insert_page(), see
+ *  - a page-backed mapping (cached, fault mode: vm_insert_pages(), see
  *    mmap.c) holds one reference and one mapcount per PTE, dropped when the
  *    PTE is zapped;
  *  - get_user_pages() and pin_user_pages() on such a mapping (O_DIRECT,
@@ -202,6 +202,35 @@ unsigned long chrmem_buffer_run(const struct chrmem_buffer *buf,
 	return n;
 }
 
+/*
+ * The kernel's accesses to the buffer (read(), write(), .access, CLEAR,
+ * RESET) go a stretch at a time rather than a page at a time: one copy or
+ * memset, one check for a fatal signal and one cond_resched() per stretch.
+ * A stretch is physically contiguous, so the kernel's linear map has it at
+ * one run of addresses (no highmem where chrmem runs), and at most
+ * CHRMEM_STEP long, so that a task being killed or another task waiting
+ * for the CPU waits for at most a MiB.
+ */
+#define CHRMEM_STEP	SZ_1M
+
+/*
+ * The stretch of the buffer from byte @pos on, at most @max bytes long:
+ * its kernel address, its length in *@len. This is the one place that
+ * knows how the kernel reaches the buffer's pages.
+ */
+static void *chrmem_buffer_stretch(const struct chrmem_buffer *buf, u64 pos,
+				   size_t max, size_t *len)
+{
+	unsigned long first = pos >> PAGE_SHIFT;
+	size_t offset = offset_in_page(pos);
+	unsigned long pages = DIV_ROUND_UP(offset + min_t(size_t, max, CHRMEM_STEP),
+					   PAGE_SIZE);
+
+	pages = chrmem_buffer_run(buf, first, min(first + pages, buf->nr_pages));
+	*len = min3(max, (size_t)CHRMEM_STEP, (pages << PAGE_SHIFT) - offset);
+	return page_address(buf->pages[first]) + offset;
+}
+
 /**
  * chrmem_buffer_copy_iter() - copy between the buffer and an iov_iter
  * @buf:   the buffer
@@ -209,26 +238,24 @@ unsigned long chrmem_buffer_run(const struct chrmem_buffer *buf,
  * @count: bytes to copy
  * @iter:  user memory; its direction decides the direction of the copy
  *
- * Copies page by page, and stops early at a fault in user memory or when
- * the task is being killed, so a huge transfer stays interruptible.
+ * Copies a stretch at a time (see above), and stops early at a fault in
+ * user memory or when the task is being killed, so a huge transfer stays
+ * interruptible.
  *
  * Return: bytes copied.
  */
 size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
 			       size_t count, struct iov_iter *iter)
 {
-	size_t done = 0;
+	size_t done = 0, n, copied;
+	void *addr;
 
 	while (done < count) {
-		struct page *page = buf->pages[(pos + done) >> PAGE_SHIFT];
-		size_t offset = offset_in_page(pos + done);
-		size_t n = min_t(size_t, PAGE_SIZE - offset, count - done);
-		size_t copied;
-
+		addr = chrmem_buffer_stretch(buf, pos + done, count - done, &n);
 		if (iov_iter_rw(iter) == READ)
-			copied = copy_page_to_iter(page, offset, n, iter);
+			copied = copy_to_iter(addr, n, iter);
 		else
-			copied = copy_page_from_iter(page, offset, n, iter);
+			copied = copy_from_iter(addr, n, iter);
 		done += copied;
 		if (copied < n || fatal_signal_pending(current))
 			break;
@@ -357,16 +384,20 @@ ssize_t chrmem_buffer_read_chunks(const struct chrmem_buffer *buf,
 }
 
 /*
- * Zeroes the whole buffer. A large uncached buffer takes seconds: a task
- * that is being killed stops early (-EINTR), the rest of the buffer as it
- * was.
+ * Zeroes the whole buffer, a stretch at a time (see chrmem_buffer_stretch()).
+ * A large uncached buffer takes seconds: a task that is being killed stops
+ * early (-EINTR), the rest of the buffer as it was.
  */
 static int chrmem_buffer_zero(struct chrmem_buffer *buf)
 {
-	unsigned long i;
+	u64 pos = 0, size = (u64)buf->nr_pages << PAGE_SHIFT;
+	size_t n;
+	void *addr;
 
-	for (i = 0; i < buf->nr_pages; i++) {
-		clear_page(page_address(buf->pages[i]));
+	while (pos < size) {
+		addr = chrmem_buffer_stretch(buf, pos, size - pos, &n);
+		memset(addr, 0, n);
+		pos += n;
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		cond_resched();
