@@ -48,6 +48,7 @@ struct chrmem_config {
 	u32 cache_mode;			/* CHRMEM_CACHE_* */
 	u32 map_mode;			/* CHRMEM_MAP_* */
 	bool huge;			/* 2 MiB entries: see mmap.c */
+	bool fault_window;		/* fault windows: see mmap.c */
 	struct chrmem_dma_target dma[CHRMEM_MAX_DEVICES];
 	int nodes[CHRMEM_MAX_DEVICES];	/* NUMA_NO_NODE: the default */
 };

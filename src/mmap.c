@@ -9,18 +9,21 @@
  * switch is on, which parts get one 2 MiB entry:
  *
  *                  remap: at mmap()          fault: on first touch
- *   cached         remap_pfn_range()         vm_insert_page()
+ *   cached         remap_pfn_range()         vm_insert_pages()
  *                  PFN map                   page-backed
  *                  huge: PMDs on first touch 4 KiB only
  *   uncached, wc   remap_pfn_range()         vmf_insert_pfn()
  *                  PFN map                   PFN map
  *                  huge: PMDs on first touch huge: PMDs on first touch
  *
+ * A fault that maps 4 KiB entries maps a window of them, up to 2 MiB
+ * (chrmem_fault_window() says which).
+ *
  *  - A PFN map (VM_IO | VM_PFNMAP) holds no page references: the MM sees
  *    no struct page behind it, get_user_pages() refuses it, so nothing can
  *    pin its pages, and the PTEs get their cache bits from PAT's record of
  *    each page (memtype.c), never a second type.
- *  - A page-backed mapping (VM_MIXEDMAP, the flag vm_insert_page() wants
+ *  - A page-backed mapping (VM_MIXEDMAP, the flag vm_insert_pages() wants
  *    from a fault handler) holds a reference per PTE on pages the driver
  *    owns (buffer.c): get_user_pages() accepts it, so O_DIRECT, io_uring,
  *    vmsplice and process_vm_readv can use it as a buffer. Only write-back
@@ -39,7 +42,7 @@
  * qualifies). The PMD is a special entry with no struct page behind it,
  * like a PFN map's PTEs, which makes it right for the PFN maps and wrong
  * for the page-backed one:
- *  - cached fault mode exists to be pinnable (its vm_insert_page() PTEs
+ *  - cached fault mode exists to be pinnable (its vm_insert_pages() PTEs
  *    are what get_user_pages() follows); a special PMD would make
  *    O_DIRECT and io_uring fail on it, and the kernel can map a driver's
  *    order-0 pages with a PMD only as a PFN. It keeps 4 KiB entries: a
@@ -114,53 +117,137 @@ static int chrmem_vma_access(struct vm_area_struct *vma, unsigned long addr,
 	return chrmem_buffer_copy_iter(&dev->buf, pos, kvec.iov_len, &iter);
 }
 
-/*
- * An offset past the buffer cannot occur (mmap() checks the bounds and
- * mremap() may not grow the area); it would be SIGBUS.
- */
-static struct page *chrmem_fault_page(struct vm_fault *vmf)
-{
-	struct chrmem_dev *dev = vmf->vma->vm_private_data;
-
-	if (vmf->pgoff >= dev->buf.nr_pages)
-		return NULL;
-	return dev->buf.pages[vmf->pgoff];
-}
-
-/*
- * Page-backed: vm_insert_page() takes the PTE's reference and mapcount,
- * and, unlike handing vmf->page back to the MM, neither locks nor dirties
- * a page that belongs to no file. -EBUSY: another thread's fault mapped
- * the page first.
- */
-static vm_fault_t chrmem_vma_fault_page(struct vm_fault *vmf)
-{
-	struct page *page = chrmem_fault_page(vmf);
-	int ret;
-
-	if (!page)
-		return VM_FAULT_SIGBUS;
-	ret = vm_insert_page(vmf->vma, vmf->address, page);
-	if (ret && ret != -EBUSY)
-		return vmf_error(ret);
-	return VM_FAULT_NOPAGE;
-}
-
-/* PFN map: the PTE takes vm_page_prot's type, checked against PAT's. */
-static vm_fault_t chrmem_vma_fault_pfn(struct vm_fault *vmf)
-{
-	struct page *page = chrmem_fault_page(vmf);
-
-	if (!page)
-		return VM_FAULT_SIGBUS;
-	return vmf_insert_pfn(vmf->vma, vmf->address, page_to_pfn(page));
-}
-
 /* The buffer page that user address @addr of @vma maps. */
 static unsigned long chrmem_vma_pgoff(struct vm_area_struct *vma,
 				      unsigned long addr)
 {
 	return vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+}
+
+/*
+ * Fault windows. A 4 KiB fault maps the faulting page and its neighbours:
+ * the rest of the area within the same 2 MiB of user addresses, which one
+ * page table holds, in one batch. Touching a large area then costs one
+ * fault per 2 MiB rather than one per page (DRM's TTM prefaults the same
+ * way). The window stays inside
+ *  - the area, and so inside the buffer: mmap() checked the area's bounds,
+ *    and it can neither grow nor move in the file. A part of an area that
+ *    mprotect(), munmap() or mremap() split off is an area of its own,
+ *    with its own protection, and fork() copies areas as they are;
+ *  - those 2 MiB, because the next 2 MiB of a huge area may be a PMD, under
+ *    which no 4 KiB entry may go.
+ * Every entry gets the area's protection (vm_page_prot), as the faulting
+ * page's own would: writable in a shared writable area, read-only in a
+ * private one, which can never become writable (see
+ * chrmem_mmap_check_private()), so no entry is more writable than a fault
+ * on its own page would have made it, and there is no copy-on-write to
+ * break. Physical contiguity plays no part: each page gets its own entry.
+ * Entries already there are left as they are. With the fault_window
+ * parameter off, the window is the faulting page alone (for benchmarks).
+ *
+ * The window of the fault @vmf is [*@start, *@end); false when the faulting
+ * page lies past the buffer, which cannot happen (it would be SIGBUS).
+ */
+static bool chrmem_fault_window(struct vm_fault *vmf, unsigned long *start,
+				unsigned long *end)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct chrmem_dev *dev = vma->vm_private_data;
+	unsigned long addr = vmf->address & PAGE_MASK;
+	unsigned long pgoff = chrmem_vma_pgoff(vma, addr);
+
+	if (pgoff >= dev->buf.nr_pages)
+		return false;
+	if (!dev->config->fault_window) {
+		*start = addr;
+		*end = addr + PAGE_SIZE;
+		return true;
+	}
+	*start = max(vma->vm_start, addr & PMD_MASK);
+	*end = min(vma->vm_end, (addr & PMD_MASK) + PMD_SIZE);
+	*end = min(*end, addr + ((dev->buf.nr_pages - pgoff) << PAGE_SHIFT));
+	return true;
+}
+
+/*
+ * Page-backed: maps user addresses [@addr, @end) of @vma with
+ * vm_insert_pages(), which takes each PTE's reference and mapcount, locks
+ * each page table once per batch, and, unlike handing vmf->page back to
+ * the MM, neither locks nor dirties a page that belongs to no file. It
+ * stops at an entry that is already there (-EBUSY: another thread's
+ * fault, or an earlier window).
+ *
+ * Return: the pages mapped, or the error if it mapped none.
+ */
+static long chrmem_insert_pages(struct vm_area_struct *vma, unsigned long addr,
+				unsigned long end)
+{
+	struct chrmem_dev *dev = vma->vm_private_data;
+	unsigned long count = (end - addr) >> PAGE_SHIFT, left = count;
+	int ret;
+
+	if (!count)
+		return 0;
+	ret = vm_insert_pages(vma, addr,
+			      &dev->buf.pages[chrmem_vma_pgoff(vma, addr)],
+			      &left);
+	if (ret && left == count)
+		return ret;
+	return count - left;
+}
+
+/*
+ * The faulting page and what follows it in the window first, then what
+ * precedes it, each as far as it goes.
+ */
+static vm_fault_t chrmem_vma_fault_page(struct vm_fault *vmf)
+{
+	unsigned long addr = vmf->address & PAGE_MASK, start, end;
+	long ret;
+
+	if (!chrmem_fault_window(vmf, &start, &end))
+		return VM_FAULT_SIGBUS;
+	ret = chrmem_insert_pages(vmf->vma, addr, end);
+	if (ret < 0 && ret != -EBUSY)
+		return vmf_error(ret);
+	chrmem_insert_pages(vmf->vma, start, addr);
+	return VM_FAULT_NOPAGE;
+}
+
+/*
+ * PFN map: one vmf_insert_pfn() per page (the kernel has no batched PFN
+ * insert that a fault handler may call), each entry taking vm_page_prot's
+ * type, checked against PAT's. An entry already there is left as it is.
+ *
+ * Return: VM_FAULT_NOPAGE, or the error of the first page that failed.
+ */
+static vm_fault_t chrmem_insert_pfns(struct vm_area_struct *vma,
+				     unsigned long addr, unsigned long end)
+{
+	struct chrmem_dev *dev = vma->vm_private_data;
+	unsigned long pgoff = chrmem_vma_pgoff(vma, addr);
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+
+	for (; addr < end && ret == VM_FAULT_NOPAGE; addr += PAGE_SIZE)
+		ret = vmf_insert_pfn(vma, addr,
+				     page_to_pfn(dev->buf.pages[pgoff++]));
+	return ret;
+}
+
+/* As chrmem_vma_fault_page(), with PFNs. */
+static vm_fault_t chrmem_vma_fault_pfn(struct vm_fault *vmf)
+{
+	unsigned long addr = vmf->address & PAGE_MASK, start, end;
+	vm_fault_t ret;
+
+	if (!chrmem_fault_window(vmf, &start, &end))
+		return VM_FAULT_SIGBUS;
+	ret = chrmem_insert_pfns(vmf->vma, addr, addr + PAGE_SIZE);
+	if (ret != VM_FAULT_NOPAGE)
+		return ret;
+	chrmem_insert_pfns(vmf->vma, addr + PAGE_SIZE, end);
+	chrmem_insert_pfns(vmf->vma, start, addr);
+	return VM_FAULT_NOPAGE;
 }
 
 #if CHRMEM_HUGE_PFNMAP

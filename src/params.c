@@ -41,12 +41,23 @@ MODULE_PARM_DESC(cache_mode,
 static char *map_mode_param = "remap";
 module_param_named(map_mode, map_mode_param, charp, 0444);
 MODULE_PARM_DESC(map_mode,
-		 "How mmap() fills the page tables: remap (all at mmap time) or fault (page by page, on first touch; allows O_DIRECT into the mapping) (default remap)");
+		 "How mmap() fills the page tables: remap (all at mmap time) or fault (on first touch, up to 2 MiB per fault; allows O_DIRECT into the mapping) (default remap)");
 
 static char *huge_param = "1";
 module_param_named(huge, huge_param, charp, 0444);
 MODULE_PARM_DESC(huge,
 		 "Map each 2 MiB-aligned, physically contiguous 2 MiB of a mapping with one page table entry where the kernel can (6.12 on) and the mapping is not page-backed: 1/y/on or 0/n/off (default 1); changeable per device in sysfs");
+
+/*
+ * A benchmarking and diagnostic switch, not a tuning knob: with it off,
+ * fault mode maps one page per fault, as chrmem did before fault windows,
+ * so that a benchmark can measure what the windows save on the same kernel
+ * in the same run, and a suspected window bug can be ruled in or out.
+ */
+static char *fault_window_param = "1";
+module_param_named(fault_window, fault_window_param, charp, 0444);
+MODULE_PARM_DESC(fault_window,
+		 "Fault mode: a fault maps the faulting page and its neighbours up to 2 MiB (1/y/on, the default) or that one page (0/n/off); for benchmarks and diagnosis");
 
 static char *dma_device_param = "";
 module_param_named(dma_device, dma_device_param, charp, 0444);
@@ -94,6 +105,16 @@ static int parse_huge(const char *text, bool *huge)
 		return -EINVAL;
 	}
 	*huge = on && CHRMEM_HUGE_PFNMAP;
+	return 0;
+}
+
+static int parse_fault_window(const char *text, bool *window)
+{
+	if (kstrtobool(text, window)) {
+		pr_err("fault_window: invalid value '%s' (allowed: 1, y, on, 0, n, off)\n",
+		       text);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -295,6 +316,9 @@ int chrmem_config_load(struct chrmem_config *config)
 	if (ret)
 		return ret;
 	ret = parse_huge(huge_param, &config->huge);
+	if (ret)
+		return ret;
+	ret = parse_fault_window(fault_window_param, &config->fault_window);
 	if (ret)
 		return ret;
 	ret = parse_mode("cache_mode", cache_mode_param, cache_mode_names,
