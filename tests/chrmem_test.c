@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "chrmem_test.h"
+#include "ptebits/ptebits.h"
 
 size_t page_size(void)
 {
@@ -610,4 +611,16 @@ int ptebits_open_(struct th_test *_metadata)
 	fd = open(PTEBITS_DEV, O_RDWR | O_CLOEXEC);
 	ASSERT_OK(fd);
 	return fd;
+}
+
+bool ptebits_mapped_(struct th_test *_metadata, int ptebits, const void *addr)
+{
+	struct ptebits_query q = { .addr = (uintptr_t)addr };
+
+	/* ENOENT: the walk found no entry; anything else is a failure. */
+	if (ioctl(ptebits, PTEBITS_IOC_QUERY, &q)) {
+		EXPECT_ERR(ENOENT, errno);
+		return false;
+	}
+	return q.bits & PTEBITS_PRESENT;
 }

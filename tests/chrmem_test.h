@@ -171,6 +171,9 @@ bool vmflags_has(const char *flags, const char *flag);
  */
 int ptebits_open_(struct th_test *_metadata);
 #define ptebits_open()	ptebits_open_(_metadata)
+/* Does an entry of any level map @addr? Asks without touching it. */
+bool ptebits_mapped_(struct th_test *_metadata, int ptebits, const void *addr);
+#define ptebits_mapped(ptebits, addr)	ptebits_mapped_(_metadata, ptebits, addr)
 
 /* ---- the module ------------------------------------------------------ */
 

@@ -616,3 +616,352 @@ TEST_F(huge, mprotect_of_a_part_splits_and_keeps_the_data)
 	check_data(map, 0, self->size, SEED2, true);
 	munmap(map, self->size);
 }
+
+/* ---- fault windows ------------------------------------------------------- */
+
+/*
+ * In fault mode a 4 KiB fault maps a window: the faulting page and the
+ * rest of its area within the same 2 MiB of user addresses (mmap.c), or
+ * that page alone when the module was loaded with fault_window=0. The
+ * tests touch single pages of untouched areas and ask the page tables
+ * which pages are mapped, without touching them.
+ */
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE	23
+#endif
+
+static bool fault_windows_on_(struct th_test *_metadata)
+{
+	char text[8];
+
+	ASSERT_ERR(0, -read_text("/sys/module/chrmem/parameters/fault_window",
+				 text, sizeof(text)));
+	return text_is_on(text);
+}
+#define fault_windows_on()	fault_windows_on_(_metadata)
+
+/* The pages of [map, map + len) that are mapped: a 1 or 0 per page. */
+static void mapped_pages_(struct th_test *_metadata, int ptebits,
+			  const uint8_t *map, size_t len, char *out)
+{
+	size_t i;
+
+	for (i = 0; i < len / page_size(); i++)
+		out[i] = ptebits_mapped(ptebits, map + i * page_size());
+}
+
+/* Marks in @want the window of a fault at @addr in area [map, map + len). */
+static void add_window(const uint8_t *map, size_t len, const uint8_t *addr,
+		       bool windows, char *want)
+{
+	uintptr_t start = (uintptr_t)map, end = start + len, a = (uintptr_t)addr;
+	uintptr_t lo = a & ~(HUGE_SIZE - 1), hi = lo + HUGE_SIZE, p;
+
+	if (!windows) {
+		lo = a & ~(page_size() - 1);
+		hi = lo + page_size();
+	}
+	lo = lo < start ? start : lo;
+	hi = hi > end ? end : hi;
+	for (p = lo; p < hi; p += page_size())
+		want[(p - start) / page_size()] = 1;
+}
+
+/* Exactly the pages marked in @want are mapped. */
+static void expect_mapped_(struct th_test *_metadata, int ptebits,
+			   const uint8_t *map, size_t len, const char *want)
+{
+	size_t n = len / page_size(), i, bad = 0;
+	char *got = xmalloc(n);
+
+	mapped_pages_(_metadata, ptebits, map, len, got);
+	for (i = 0; i < n; i++)
+		if (got[i] != want[i] && !bad++)
+			TH_LOG("%s: page %zu of %zu is %s", what, i, n,
+			       got[i] ? "mapped, outside the window" :
+			       "not mapped, inside the window");
+	EXPECT_EQ(0, bad);
+	free(got);
+}
+#define expect_mapped(map, len, want) \
+	expect_mapped_(_metadata, self->ptebits, map, len, want)
+
+/* A write to @addr kills a child with SIGSEGV: the entry is read-only. */
+static void expect_write_segv_(struct th_test *_metadata, uint8_t *addr)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		*(volatile uint8_t *)addr = 1;
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV);
+}
+#define expect_write_segv(addr)	expect_write_segv_(_metadata, addr)
+
+/*
+ * Fault mode with 4 KiB entries only (the switch off), in @cache: maps
+ * [off, off + len) with @prot and @flags, untouched.
+ */
+static uint8_t *map_4k_(struct th_test *_metadata, struct th_fixture_huge *self,
+			unsigned int cache, unsigned long long off, size_t len,
+			int prot, int flags)
+{
+	if (self->map_mode != CHRMEM_MAP_FAULT)
+		SKIP("remap mode maps everything at mmap()");
+	set_switch("0");
+	ASSERT_OK(set_cache_mode(self->fd, cache));
+	return map_dev(self->fd, off, len, prot, flags);
+}
+#define map_4k(cache, off, len, prot, flags) \
+	map_4k_(_metadata, self, cache, off, len, prot, flags)
+
+/*
+ * Touches pages one at a time, by reading or writing, and after each
+ * checks that exactly the windows so far are mapped: at the area's first
+ * and last page, inside 2 MiB, just past a 2 MiB boundary.
+ */
+TEST_F_TIMEOUT(huge, fault_window_maps_the_2m_around_a_touch, 300)
+{
+	bool windows = fault_windows_on();
+	size_t pg = page_size(), len = self->size - pg, n = len / pg, i, t;
+	unsigned int cache;
+	uint8_t *map;
+	char *want;
+
+	fill_buffer(SEED);
+	for (cache = CHRMEM_CACHE_CACHED; cache <= CHRMEM_CACHE_WC; cache++) {
+		/* From the second page: the area's 2 MiB are not the buffer's. */
+		map = map_4k(cache, pg, len, PROT_READ | PROT_WRITE, MAP_SHARED);
+		size_t touches[] = {
+			(HUGE_SIZE + 5 * pg) % len, 0, len - pg,
+			(((uintptr_t)map + HUGE_SIZE) & ~(HUGE_SIZE - 1)) -
+				(uintptr_t)map,
+		};
+
+		want = xmalloc(n);
+		memset(want, 0, n);
+		what = cache_mode_names[cache];
+		for (t = 0; t < sizeof(touches) / sizeof(touches[0]); t++) {
+			i = touches[t] < len ? touches[t] : len - pg;
+			if (t % 2)
+				(void)*(volatile uint8_t *)(map + i);
+			else
+				*(volatile uint8_t *)(map + i) =
+					pattern_byte(pg + i, SEED);
+			add_window(map, len, map + i, windows, want);
+			expect_mapped(map, len, want);
+		}
+		/* Read faults mapped their neighbours writable, and shared. */
+		check_data(map, pg, len, SEED, true);
+		munmap(map, len);
+		fill_buffer(SEED);
+		free(want);
+	}
+	what = "";
+}
+
+/*
+ * An area split before it is touched: a page made read-only and a page
+ * unmapped in the middle of a 2 MiB. No window crosses into the next
+ * area, the read-only page is mapped read-only, and the data is right.
+ */
+TEST_F_TIMEOUT(huge, fault_window_stops_at_mprotect_and_munmap, 300)
+{
+	bool windows = fault_windows_on();
+	size_t pg = page_size(), len = self->size, n = len / pg;
+	size_t ro, hole, mid;
+	uint8_t *map;
+	char *want = xmalloc(n);
+
+	fill_buffer(SEED);
+	map = map_4k(self->mode, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED);
+	/* In the middle of the 2 MiB of user addresses that hold len / 2. */
+	mid = ((((uintptr_t)map + len / 2) & ~(HUGE_SIZE - 1)) + HUGE_SIZE / 2) -
+	      (uintptr_t)map;
+	ro = mid;
+	hole = mid + 8 * pg;
+	ASSERT_OK(mprotect(map + ro, pg, PROT_READ));
+	ASSERT_OK(munmap(map + hole, pg));
+	memset(want, 0, n);
+	what = "split area";
+
+	/* Just before the read-only page: its area ends there. */
+	map[ro - pg] = pattern_byte(ro - pg, SEED);
+	add_window(map, ro, map + ro - pg, windows, want);
+	expect_mapped(map, ro, want);
+	EXPECT_FALSE(ptebits_mapped(self->ptebits, map + ro));
+	EXPECT_FALSE(ptebits_mapped(self->ptebits, map + ro + pg));
+
+	/* The read-only page alone, read-only. */
+	EXPECT_EQ(pattern_byte(ro, SEED), map[ro]);
+	EXPECT_TRUE(ptebits_mapped(self->ptebits, map + ro));
+	EXPECT_FALSE(ptebits_mapped(self->ptebits, map + ro + pg));
+	expect_write_segv(map + ro);
+
+	/* Between it and the hole, then past the hole. */
+	map[ro + pg] = pattern_byte(ro + pg, SEED);
+	want[ro / pg] = 1;
+	add_window(map + ro + pg, hole - ro - pg, map + ro + pg, windows,
+		   want + ro / pg + 1);
+	EXPECT_FALSE(ptebits_mapped(self->ptebits, map + hole + pg));
+	map[len - pg] = pattern_byte(len - pg, SEED);
+	add_window(map + hole + pg, len - hole - pg, map + len - pg, windows,
+		   want + hole / pg + 1);
+	expect_mapped(map, hole, want);
+	expect_mapped(map + hole + pg, len - hole - pg, want + hole / pg + 1);
+
+	check_data(map, 0, ro, SEED, true);
+	EXPECT_PATTERN(map + ro, pg, ro, SEED);
+	check_data(map + ro + pg, ro + pg, hole - ro - pg, SEED, true);
+	check_data(map + hole + pg, hole + pg, len - hole - pg, SEED, true);
+	munmap(map, len);
+	free(want);
+	what = "";
+}
+
+/*
+ * fork() before the first touch: the child's faults fill the child's
+ * page tables only, and what it writes is the parent's buffer too.
+ * mremap() to an address 4 KiB off a 2 MiB boundary: the windows follow
+ * the new addresses.
+ */
+TEST_F_TIMEOUT(huge, fault_window_after_fork_and_mremap, 300)
+{
+	bool windows = fault_windows_on();
+	size_t pg = page_size(), len = self->size, n = len / pg, i;
+	uint8_t *map, *to;
+	char *want = xmalloc(n), *none = xmalloc(n);
+	pid_t pid;
+
+	fill_buffer(SEED);
+	map = map_4k(self->mode, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED);
+	memset(none, 0, n);
+	what = "fork";
+	pid = fork();
+	ASSERT_OK(pid);
+	if (pid == 0) {
+		size_t first;
+
+		map[len / 2] = 0;
+		memset(want, 0, n);
+		add_window(map, len, map + len / 2, windows, want);
+		expect_mapped(map, len, want);
+		if (_metadata->failures ||
+		    check_pattern(map, len / 2, 0, SEED, &first))
+			_exit(1);
+		fill_pattern(map, len, 0, SEED2);
+		_exit(0);
+	}
+	wait_ok(pid);
+	expect_mapped(map, len, none);
+	EXPECT_PATTERN(map, len, 0, SEED2);
+
+	what = "mremap";
+	munmap(map, len);
+	map = map_4k(self->mode, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED);
+	to = free_area(len, pg);
+	map = mremap(map, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	ASSERT_TRUE(map == to);
+	memset(want, 0, n);
+	for (i = HUGE_SIZE / 2; i < len; i += HUGE_SIZE) {
+		(void)*(volatile uint8_t *)(map + i);
+		add_window(map, len, map + i, windows, want);
+	}
+	expect_mapped(map, len, want);
+	check_data(map, 0, len, SEED2, true);
+	munmap(map, len);
+	free(want);
+	free(none);
+	what = "";
+}
+
+/*
+ * A private read-only area (the only private kind chrmem allows): a read
+ * maps its window read-only; writing is refused.
+ */
+TEST_F(huge, fault_window_private_read_only)
+{
+	bool windows = fault_windows_on();
+	size_t len = self->size, n = len / page_size();
+	uint8_t *map;
+	char *want = xmalloc(n);
+
+	fill_buffer(SEED);
+	map = map_4k(self->mode, 0, len, PROT_READ, MAP_PRIVATE);
+	memset(want, 0, n);
+	what = "private";
+	EXPECT_EQ(pattern_byte(len / 2, SEED), map[len / 2]);
+	add_window(map, len, map + len / 2, windows, want);
+	expect_mapped(map, len, want);
+	expect_write_segv(map + len / 2 + page_size());
+	EXPECT_PATTERN(map, len, 0, SEED);
+	munmap(map, len);
+	free(want);
+	what = "";
+}
+
+/* ---- prefaulting --------------------------------------------------------- */
+
+/*
+ * MAP_POPULATE and MADV_POPULATE_WRITE, in every cache mode, as the
+ * device's map mode and the switch make the area. They go through
+ * get_user_pages(), which faults in each page that is not yet mapped
+ * and then follows the page tables, so a page-backed area (cached fault
+ * mode) is prefaulted one window at a time, every page mapped before the
+ * first touch. A PFN map (VM_IO | VM_PFNMAP: remap mode, uncached and wc
+ * fault mode, every huge area) is one get_user_pages() refuses: there
+ * MAP_POPULATE maps nothing more than mmap() did and MADV_POPULATE_WRITE
+ * fails with EINVAL, on the kernels chrmem supports; the test accepts a
+ * kernel that populates them, and then wants the levels right.
+ */
+static void try_populate_(struct th_test *_metadata,
+			  struct th_fixture_huge *self, unsigned int cache,
+			  bool madv)
+{
+	size_t len = self->size, n = len / page_size(), i, count = 0;
+	bool page_backed = self->map_mode == CHRMEM_MAP_FAULT &&
+			   cache == CHRMEM_CACHE_CACHED;
+	uint8_t *map;
+	char *got = xmalloc(n);
+	int ret = 0;
+
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		   MAP_SHARED | (madv ? 0 : MAP_POPULATE), self->fd, 0);
+	ASSERT_TRUE(map != MAP_FAILED);
+	if (madv) {
+		ret = madvise(map, len, MADV_POPULATE_WRITE) ? errno : 0;
+		EXPECT_TRUE(ret == 0 || (!page_backed && ret == EINVAL));
+	}
+	mapped_pages_(_metadata, self->ptebits, map, len, got);
+	for (i = 0; i < n; i++)
+		count += got[i];
+	TH_LOG("%s %s: %s, %zu of %zu pages mapped before the first touch",
+	       cache_mode_names[cache], madv ? "MADV_POPULATE_WRITE" : "MAP_POPULATE",
+	       ret ? strerror(ret) : "ok", count, n);
+	if (page_backed)
+		EXPECT_EQ(n, count);
+	if (count == n)
+		check_levels(map, 0, len, cache, true);
+	check_data(map, 0, len, SEED, true);
+	munmap(map, len);
+	fill_buffer(SEED);
+	free(got);
+}
+
+TEST_F_TIMEOUT(huge, populate_prefaults_what_get_user_pages_can, 300)
+{
+	unsigned int cache;
+
+	set_switch(self->kernel ? "1" : "0");
+	fill_buffer(SEED);
+	for (cache = CHRMEM_CACHE_CACHED; cache <= CHRMEM_CACHE_WC; cache++) {
+		ASSERT_OK(set_cache_mode(self->fd, cache));
+		try_populate_(_metadata, self, cache, false);
+		try_populate_(_metadata, self, cache, true);
+	}
+}

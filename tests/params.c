@@ -533,6 +533,55 @@ TEST_F(mod, huge_off_and_the_default)
 	unload_ok();
 }
 
+TEST_F_TIMEOUT(mod, fault_window_bad_values, 120)
+{
+	load_refused("fault_window=maybe", EINVAL, "fault_window", "'maybe'");
+	load_refused("fault_window=", EINVAL, "fault_window", "''");
+}
+
+/*
+ * Fault mode maps a window of up to 2 MiB per fault (mmap.c); the
+ * benchmarking switch fault_window=0 makes it one page again. Touches a
+ * page whose next page lies in the same 2 MiB of user addresses, and
+ * asks the page tables about that next page without touching it.
+ */
+static bool next_page_mapped_(struct th_test *_metadata, int ptebits)
+{
+	size_t pg = page_size(), len = 16 * pg;
+	int fd = open_dev(0, O_RDWR);
+	uint8_t *map = map_dev(fd, 0, len, PROT_READ | PROT_WRITE, MAP_SHARED);
+	uint8_t *at = map;
+	bool mapped;
+
+	if (((uintptr_t)at + pg) % (2UL << 20) == 0)
+		at += pg;
+	*(volatile uint8_t *)at = 1;
+	EXPECT_TRUE(ptebits_mapped(ptebits, at));
+	mapped = ptebits_mapped(ptebits, at + pg);
+	munmap(map, len);
+	close(fd);
+	return mapped;
+}
+#define next_page_mapped(ptebits)	next_page_mapped_(_metadata, ptebits)
+
+TEST_F_TIMEOUT(mod, fault_window_off_maps_one_page_per_fault, 120)
+{
+	int ptebits = ptebits_open();
+	char text[8];
+
+	load_ok("map_mode=fault");
+	ASSERT_ERR(0, -read_text("/sys/module/chrmem/parameters/fault_window",
+				 text, sizeof(text)));
+	EXPECT_STREQ("1", text);
+	EXPECT_TRUE(next_page_mapped(ptebits));
+	unload_ok();
+	load_ok("map_mode=fault fault_window=0");
+	EXPECT_FALSE(next_page_mapped(ptebits));
+	unload_ok();
+	/* (The PFN maps' windows are the huge suite's, in every mode.) */
+	close(ptebits);
+}
+
 TEST_F(mod, bad_value_with_good_ones)
 {
 	/* One bad parameter among good ones still refuses the load. */
