@@ -18,7 +18,8 @@
  * disturbs both sides of a ratio alike.
  *
  * usage: chrmem-bench [--rounds N] [--fio PATH] [--ko PATH] [SECTION]...
- *   SECTION: info bw touch rw clear load fio (default: all, in this order)
+ *   SECTION: info bw touch window rw clear load fio (default: all, in this
+ *            order)
  *   --rounds N  measured rounds of every section (default: per section)
  *
  * Output on stdout, one tab-separated record per line, read by bench/report:
@@ -468,45 +469,97 @@ static int section_bw(void)
 
 /*
  * Each map mode is measured against the anonymous mapping that fills its
- * page tables the same way: remap mode maps everything in mmap(), like
- * MAP_POPULATE; fault mode maps on first touch, like plain anonymous
- * memory. The map mode is a load parameter, so each pair gets a load.
+ * page tables the same way: remap mode maps in mmap(), like MAP_POPULATE
+ * (its 2 MiB parts on first touch, one PMD each); fault mode maps on first
+ * touch, like plain anonymous memory. The map mode is a load parameter,
+ * so each mode gets a load. Within it, the device's "huge" switch, read
+ * at mmap(), and its cache mode pick each target's kind of mapping, so
+ * 2 MiB and 4 KiB entries are measured in the same rounds. A kernel
+ * without huge PFN mappings (6.1) refuses the switch, and its huge
+ * targets are left out.
  */
+enum touch_kind { T_ANON, T_DEVICE };
+
+struct touch_target {
+	const char *name;
+	enum touch_kind kind;
+	int anon_flags;
+	uint32_t cache;
+	bool huge;
+};
+
+#define TOUCH_TARGETS	4
+
 struct touch_phase {
 	const char *map_mode;
-	const char *device_name;
-	const char *anon_name;
-	int anon_flags;
+	struct touch_target t[TOUCH_TARGETS];	/* [0]: the anonymous baseline */
+	unsigned int n;
 };
 
 static const struct touch_phase touch_phases[] = {
-	{ "remap", "chrmem remap", "anon MAP_POPULATE", MAP_POPULATE },
-	{ "fault", "chrmem fault", "anon on demand", 0 },
+	{ "remap", {
+		{ "anon MAP_POPULATE", T_ANON, MAP_POPULATE, 0, false },
+		{ "chrmem remap, 2 MiB entries", T_DEVICE, 0,
+		  CHRMEM_CACHE_CACHED, true },
+		{ "chrmem remap, 4 KiB entries", T_DEVICE, 0,
+		  CHRMEM_CACHE_CACHED, false },
+	}, 3 },
+	{ "fault", {
+		{ "anon on demand", T_ANON, 0, 0, false },
+		{ "chrmem fault cached, 4 KiB windows", T_DEVICE, 0,
+		  CHRMEM_CACHE_CACHED, false },
+		{ "chrmem fault wc, 2 MiB entries", T_DEVICE, 0,
+		  CHRMEM_CACHE_WC, true },
+		{ "chrmem fault wc, 4 KiB windows", T_DEVICE, 0,
+		  CHRMEM_CACHE_WC, false },
+	}, 4 },
 };
 
 static const size_t touch_sizes[] = { 4 * MiB, 64 * MiB, 512 * MiB };
 static const unsigned int touch_rounds[] = { 9, 7, 5 };
 #define TOUCH_SIZES	ARRAY_SIZE(touch_sizes)
 
-/* [0] the device, [1] anonymous memory; per size. */
+/* Per target and size. */
 struct touch_series {
-	struct series s[2][TOUCH_SIZES];
+	struct series s[TOUCH_TARGETS][TOUCH_SIZES];
+	bool skip[TOUCH_TARGETS];	/* huge, where the kernel has none */
 };
 
-static void *touch_map(const struct touch_phase *ph, int fd, bool device,
-		       size_t len)
+/* The device's huge switch: 0, or -1 when the kernel refuses "on". */
+static int set_huge(bool on)
 {
-	return device ? map_device(fd, len) : map_anon(len, ph->anon_flags);
+	const char *path = "/sys/class/chrmem/chrmem0/huge";
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return fail("open %s", path);
+	n = write(fd, on ? "1" : "0", 1);
+	close(fd);
+	if (n == 1)
+		return 0;
+	if (on && errno == EOPNOTSUPP)
+		return -1;
+	return fail("write %s", path);
 }
 
-static int touch_sample(const struct touch_phase *ph, int fd, bool device,
-			size_t len, double *secs)
+/*
+ * Sets the device up for target @t (not timed), then maps @len of it and
+ * writes a byte to every page (timed).
+ */
+static int touch_sample(const struct touch_target *t, int fd, size_t len,
+			double *secs)
 {
 	volatile char *p;
-	double t0 = now();
+	double t0;
 	size_t off;
 
-	p = touch_map(ph, fd, device, len);
+	if (t->kind == T_DEVICE && (set_cache_mode(fd, t->cache) ||
+				    set_huge(t->huge)))
+		return -1;
+	t0 = now();
+	p = t->kind == T_ANON ? map_anon(len, t->anon_flags) :
+				map_device(fd, len);
 	if (!p)
 		return -1;
 	for (off = 0; off < len; off += PAGE)
@@ -524,23 +577,38 @@ static void info_chunks(int fd, const char *key)
 		info(key, "%u", ci.chunks);
 }
 
+/* Leaves out the huge targets where the kernel has no huge PFN maps. */
+static void touch_check_huge(const struct touch_phase *ph,
+			     struct touch_series *res)
+{
+	bool kernel = set_huge(true) == 0;
+	unsigned int k;
+
+	for (k = 0; k < ph->n; k++)
+		res->skip[k] = ph->t[k].huge && !kernel;
+	info("huge_pfnmap", "%s", kernel ? "yes" : "no");
+}
+
 static int touch_rounds_of(const struct touch_phase *ph, int fd,
 			   struct touch_series *res)
 {
-	unsigned int i, r, k, dev;
+	unsigned int i, r, k, j;
 	double secs;
 
-	for (k = 0; k < 2; k++)
-		if (touch_sample(ph, fd, k == 0, touch_sizes[0], &secs))
+	for (k = 0; k < ph->n; k++)
+		if (!res->skip[k] &&
+		    touch_sample(&ph->t[k], fd, touch_sizes[0], &secs))
 			return -1;
 	for (i = 0; i < TOUCH_SIZES; i++) {
 		for (r = 0; r < rounds(touch_rounds[i]); r++) {
-			for (k = 0; k < 2; k++) {
-				dev = (r + k) % 2 == 0;
-				if (touch_sample(ph, fd, dev, touch_sizes[i],
+			for (j = 0; j < ph->n; j++) {
+				k = (r + j) % ph->n;
+				if (res->skip[k])
+					continue;
+				if (touch_sample(&ph->t[k], fd, touch_sizes[i],
 						 &secs))
 					return -1;
-				add(&res->s[!dev][i], ms(secs));
+				add(&res->s[k][i], ms(secs));
 			}
 		}
 		progress("touch: %s, %zu MiB done", ph->map_mode,
@@ -562,31 +630,126 @@ static int touch_phase_run(const struct touch_phase *ph,
 		return -1;
 	snprintf(key, sizeof(key), "chunks_%s", ph->map_mode);
 	info_chunks(fd, key);
+	touch_check_huge(ph, res);
 	ret = touch_rounds_of(ph, fd, res);
-	if (device_teardown(fd))
+	if (set_cache_mode(fd, CHRMEM_CACHE_CACHED) || device_teardown(fd))
 		ret = -1;
 	return ret;
+}
+
+/*
+ * Every chrmem figure against the phase's anonymous baseline ("touch"),
+ * and each 2 MiB figure against the same mapping with 4 KiB entries, the
+ * target after it ("huge").
+ */
+static void touch_results(const struct touch_phase *ph,
+			  struct touch_series *res, unsigned int i)
+{
+	char param[32];
+	unsigned int k;
+
+	snprintf(param, sizeof(param), "%zu MiB", touch_sizes[i] / MiB);
+	result("touch", ph->t[0].name, param, "ms", LOWER, &res->s[0][i],
+	       NULL, NULL);
+	for (k = 1; k < ph->n; k++) {
+		if (res->skip[k])
+			continue;
+		result("touch", ph->t[k].name, param, "ms", LOWER,
+		       &res->s[k][i], ph->t[0].name, &res->s[0][i]);
+		if (ph->t[k].huge && k + 1 < ph->n)
+			result("huge", ph->t[k].name, param, "ms", LOWER,
+			       &res->s[k][i], ph->t[k + 1].name,
+			       &res->s[k + 1][i]);
+	}
 }
 
 static int section_touch(void)
 {
 	static struct touch_series res[ARRAY_SIZE(touch_phases)];
-	const struct touch_phase *ph;
-	char param[32];
 	unsigned int i, p;
 
 	progress("touch: map + first write to every page, remap and fault modes");
 	for (p = 0; p < ARRAY_SIZE(touch_phases); p++)
 		if (touch_phase_run(&touch_phases[p], &res[p]))
 			return -1;
-	for (i = 0; i < TOUCH_SIZES; i++) {
-		snprintf(param, sizeof(param), "%zu MiB", touch_sizes[i] / MiB);
-		for (p = 0; p < ARRAY_SIZE(touch_phases); p++) {
-			ph = &touch_phases[p];
-			result("touch", ph->device_name, param, "ms", LOWER,
-			       &res[p].s[0][i], ph->anon_name, &res[p].s[1][i]);
-			result("touch", ph->anon_name, param, "ms", LOWER,
-			       &res[p].s[1][i], NULL, NULL);
+	for (i = 0; i < TOUCH_SIZES; i++)
+		for (p = 0; p < ARRAY_SIZE(touch_phases); p++)
+			touch_results(&touch_phases[p], &res[p], i);
+	return 0;
+}
+
+/* ---- window: fault mode with fault windows against page by page ---- */
+
+/*
+ * fault_window is a load parameter, so each round loads the module twice,
+ * once with windows and once without (page by page, as before windows),
+ * in rotating order, and takes the same samples in both: the page-backed
+ * cached mapping and the PFN map of wc with 4 KiB entries (huge off).
+ */
+#define WINDOW_DEV_SIZE	"64M"
+
+static const size_t window_sizes[] = { 4 * MiB, 64 * MiB };
+#define WINDOW_SIZES	ARRAY_SIZE(window_sizes)
+
+static const struct touch_target window_targets[] = {
+	{ "chrmem fault cached", T_DEVICE, 0, CHRMEM_CACHE_CACHED, false },
+	{ "chrmem fault wc", T_DEVICE, 0, CHRMEM_CACHE_WC, false },
+};
+#define WINDOW_TARGETS	ARRAY_SIZE(window_targets)
+
+/* [windows?][target][size] */
+static struct series window_s[2][WINDOW_TARGETS][WINDOW_SIZES];
+
+/* One load with or without windows, a sample of every target and size. */
+static int window_load(bool windows, bool keep)
+{
+	char params[64];
+	unsigned int k, i;
+	double secs;
+	int fd, ret = 0;
+
+	snprintf(params, sizeof(params), "size=%s map_mode=fault fault_window=%d",
+		 WINDOW_DEV_SIZE, windows);
+	fd = device_setup(params);
+	if (fd < 0)
+		return -1;
+	for (k = 0; k < WINDOW_TARGETS && !ret; k++) {
+		for (i = 0; i < WINDOW_SIZES && !ret; i++) {
+			ret = touch_sample(&window_targets[k], fd,
+					   window_sizes[i], &secs);
+			if (!ret && keep)
+				add(&window_s[windows][k][i], ms(secs));
+		}
+	}
+	if (set_cache_mode(fd, CHRMEM_CACHE_CACHED) || device_teardown(fd))
+		ret = -1;
+	return ret;
+}
+
+static int section_window(void)
+{
+	unsigned int r, n = rounds(7), k, i;
+	char name[64], param[32];
+
+	progress("window: fault mode, a window per fault vs one page per fault");
+	if (window_load(true, false) || window_load(false, false))
+		return -1;
+	for (r = 0; r < n; r++)
+		if (window_load(r % 2, true) || window_load(!(r % 2), true))
+			return -1;
+	for (k = 0; k < WINDOW_TARGETS; k++) {
+		for (i = 0; i < WINDOW_SIZES; i++) {
+			snprintf(param, sizeof(param), "%zu MiB",
+				 window_sizes[i] / MiB);
+			snprintf(name, sizeof(name), "%s, page by page",
+				 window_targets[k].name);
+			result("window", name, param, "ms", LOWER,
+			       &window_s[0][k][i], NULL, NULL);
+			snprintf(name, sizeof(name), "%s, windows",
+				 window_targets[k].name);
+			result("window", name, param, "ms", LOWER,
+			       &window_s[1][k][i], "page by page",
+			       &window_s[0][k][i]);
 		}
 	}
 	return 0;
@@ -1089,6 +1252,7 @@ static const struct section {
 	{ "info", section_info },
 	{ "bw", section_bw },
 	{ "touch", section_touch },
+	{ "window", section_window },
 	{ "rw", section_rw },
 	{ "clear", section_clear },
 	{ "load", section_load },

@@ -3,7 +3,9 @@
 # usage: gnuplot -e "data='DIR'; out='DIR'; stamp='TEXT'" bench/plot.gp
 #
 # The plots of docs/benchmarks.md, from the data files bench/report writes
-# into DIR: touch.dat (size MiB, remap, fault, populate, on-demand ms),
+# into DIR: touch.dat (size MiB; remap 2 MiB, remap 4 KiB, fault cached,
+# fault wc 2 MiB, fault wc 4 KiB, anonymous populate, on-demand ms; NaN
+# where the kernel has no 2 MiB entries),
 # load.dat (size KiB, load ms, unload ms) and ratios.dat (index, label,
 # chrmem's speed relative to its baseline, its lowest and highest round).
 
@@ -18,10 +20,13 @@ set xlabel 'mapping size (MiB)'
 set ylabel 'time (ms)'
 set xtics (4, 64, 512)
 set format y '%g'
-plot data.'/touch.dat' using 1:2 with linespoints lw 2 pt 7 title 'chrmem remap mode', \
-     ''                using 1:3 with linespoints lw 2 pt 5 title 'chrmem fault mode', \
-     ''                using 1:4 with linespoints lw 2 pt 9 title 'anonymous, MAP_POPULATE', \
-     ''                using 1:5 with linespoints lw 2 pt 11 title 'anonymous, on demand'
+plot data.'/touch.dat' using 1:2 with linespoints lw 2 pt 7 title 'chrmem remap, 2 MiB entries', \
+     ''                using 1:3 with linespoints lw 2 pt 6 title 'chrmem remap, 4 KiB entries', \
+     ''                using 1:4 with linespoints lw 2 pt 5 title 'chrmem fault cached, 4 KiB windows', \
+     ''                using 1:5 with linespoints lw 2 pt 13 title 'chrmem fault wc, 2 MiB entries', \
+     ''                using 1:6 with linespoints lw 2 pt 12 title 'chrmem fault wc, 4 KiB windows', \
+     ''                using 1:7 with linespoints lw 2 pt 9 dt 2 title 'anonymous, MAP_POPULATE', \
+     ''                using 1:8 with linespoints lw 2 pt 11 dt 2 title 'anonymous, on demand'
 
 set output out.'/bench-load.png'
 set title "Module load and unload against the buffer size (median, lower is better)\n".stamp
