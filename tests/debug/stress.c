@@ -15,7 +15,9 @@
  *    open and close; pread, pwrite, readv, writev; lseek; mmap (shared,
  *    private, through an O_SYNC file); stores and loads through a mapping
  *    and through /proc/self/mem; partial munmap; mremap (shrink, move, a
- *    refused growth); fork with a live mapping; GET_INFO; bad arguments.
+ *    refused growth); fork with a live mapping; GET_INFO; bad arguments;
+ *    the whole device mapped, 2 MiB entries and fault windows split by
+ *    mprotect and munmap, the huge switch flipped meanwhile (issue #15).
  *    Each worker owns a slot of every buffer: what it writes to its slot
  *    must read back identically through every path. The mappings of an
  *    episode are gone at its end; open files may outlive it.
@@ -562,6 +564,84 @@ static void episode_mmap(struct worker *w, unsigned int d, bool fork)
 		close_file(d, f);
 }
 
+#define HUGE_SIZE	(2UL << 20)
+
+/*
+ * The device's huge switch, read at mmap() (issue #15), flipped while
+ * other workers map: "1" is refused where the kernel has no huge PFN maps.
+ */
+static void flip_huge(struct worker *w, unsigned int d)
+{
+	char path[80];
+	bool on = below(w, 2);
+	int fd;
+	long ret;
+
+	snprintf(path, sizeof(path), "%s/huge", devices[d].sysfs);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (!expect_value(fd >= 0, 1, "open sysfs huge"))
+		return;
+	ret = write(fd, on ? "1" : "0", 1);
+	if (!(on && ret < 0 && errno == EOPNOTSUPP))
+		expect_value(ret, 1, "write to sysfs huge");
+	close(fd);
+}
+
+/*
+ * The whole device mapped, so that its 2 MiB parts can be PMDs (where
+ * the kernel and the huge switch allow them) and fault windows reach
+ * into other workers' slots: every 2 MiB is touched by a read (other
+ * slots are only read, their bytes unchecked), the worker's own pages
+ * are written through the mapping and read back; then a page of them is
+ * made read-only and writable again, or the page after their first is
+ * unmapped, either of which splits the 2 MiB entry or window around it,
+ * and the pages are checked and written again.
+ */
+static void episode_huge(struct worker *w, unsigned int d)
+{
+	struct file *f = some_file(w, d, true, O_RDWR);
+	uint64_t off, size = devices[d].size, i;
+	size_t len, keep = 0;
+	struct map *m;
+
+	if (!f)
+		return;
+	if (!below(w, 8))
+		flip_huge(w, d);
+	m = map_range(w, d, f, 0, size, PROT_READ | PROT_WRITE, MAP_SHARED);
+	if (!m)
+		goto out;
+	for (i = 0; i < size; i += HUGE_SIZE)
+		(void)*(volatile unsigned char *)(m->addr + i);
+	pick_pages(w, d, &off, &len);
+	fill_random(w, w->want, len);
+	memcpy(m->addr + off, w->want, len);
+	store_fence();
+	if (pread_all(f->fd, w->got, len, off, "pread of a whole-device mapping's range"))
+		expect_same(w->got, w->want, len, off, "read() after stores through a whole-device mapping");
+	if (below(w, 2) || len < 3 * PAGE) {
+		expect_value(mprotect(m->addr + off, PAGE, PROT_READ), 0,
+			     "mprotect of a page of a whole-device mapping");
+		expect_same(m->addr + off, w->want, len, off, "whole-device mapping after mprotect");
+		expect_value(mprotect(m->addr + off, PAGE, PROT_READ | PROT_WRITE), 0,
+			     "mprotect of a page back to writable");
+	} else {
+		/* munmap() of the whole area later covers the hole too. */
+		expect_value(munmap(m->addr + off + PAGE, PAGE), 0,
+			     "munmap of a page of a whole-device mapping");
+		expect_same(m->addr + off, w->want, PAGE, off, "whole-device mapping before a hole");
+		keep = 2 * PAGE;
+	}
+	fill_random(w, w->want + keep, len - keep);
+	memcpy(m->addr + off + keep, w->want + keep, len - keep);
+	store_fence();
+	if (pread_all(f->fd, w->got, len - keep, off + keep, "pread after a split"))
+		expect_same(w->got, w->want + keep, len - keep, off + keep,
+			    "read() after stores through a split whole-device mapping");
+out:
+	unmap_all(w, d);
+}
+
 /*
  * A private mapping may be read, never written: the driver refuses it
  * writable and takes away mprotect(PROT_WRITE).
@@ -693,7 +773,7 @@ static void episode_ioctl(struct worker *w, unsigned int d)
 
 static void episode(struct worker *w, unsigned int d)
 {
-	switch (below(w, 10)) {
+	switch (below(w, 11)) {
 	case 0:
 		close_some_file(w, d);
 		break;
@@ -714,6 +794,9 @@ static void episode(struct worker *w, unsigned int d)
 		break;
 	case 8:
 		episode_edges(w, d);
+		break;
+	case 9:
+		episode_huge(w, d);
 		break;
 	default:
 		episode_ioctl(w, d);
