@@ -38,8 +38,14 @@
  * needs. (The kernel's own page-backed driver mappings, vm_insert_page()
  * users such as DRM and V4L2 buffers, work the same way.)
  *
- * Memory types are memtype.c's: the pages' kernel mapping has the type of
- * every user mapping, and pages go back to the allocator write-back.
+ * Memory types are memtype.c's: the kernel's view of the pages has the type
+ * of every user mapping, and pages go back to the allocator write-back.
+ * The kernel's own accesses (read, write, .access, CLEAR, RESET) take the
+ * view a page at a time under view_lock, which a change of type takes for
+ * writing, so none of them uses a view that is being changed or unmapped.
+ * Copies to and from user memory run with page faults disabled under it
+ * (a fault may need mmap_lock, under which mmap() changes the type) and
+ * fault the user pages in after letting go of it.
  */
 #include <linux/gfp.h>
 #include <linux/log2.h>
@@ -48,6 +54,7 @@
 #include <linux/pfn.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 
 #include "internal.h"
@@ -154,6 +161,8 @@ int chrmem_buffer_alloc(struct chrmem_buffer *buf, u64 size, int nid,
 {
 	int ret;
 
+	init_rwsem(&buf->view_lock);
+	buf->view = NULL;
 	buf->nr_pages = size >> PAGE_SHIFT;
 	if (buf->nr_pages > si_mem_available())
 		return -ENOMEM;
@@ -202,6 +211,54 @@ unsigned long chrmem_buffer_run(const struct chrmem_buffer *buf,
 	return n;
 }
 
+/*
+ * The kernel's address of page @i, of the buffer's memory type; valid
+ * until chrmem_buffer_put_view(). See the top of this file.
+ */
+static void *chrmem_buffer_get_view(struct chrmem_buffer *buf, unsigned long i)
+{
+	down_read(&buf->view_lock);
+	if (buf->view)
+		return buf->view + (i << PAGE_SHIFT);
+	return page_address(buf->pages[i]);
+}
+
+static void chrmem_buffer_put_view(struct chrmem_buffer *buf)
+{
+	up_read(&buf->view_lock);
+}
+
+/*
+ * Copies @n bytes between @kaddr, in the view, and @iter without taking
+ * a page fault. Return: bytes copied; fewer where user memory was not
+ * mapped.
+ */
+static size_t chrmem_copy_nofault(void *kaddr, size_t n, struct iov_iter *iter)
+{
+	size_t copied;
+
+	pagefault_disable();
+	if (iov_iter_rw(iter) == READ)
+		copied = copy_to_iter(kaddr, n, iter);
+	else
+		copied = copy_from_iter(kaddr, n, iter);
+	pagefault_enable();
+	return copied;
+}
+
+/*
+ * Faults in the next @n bytes of @iter. Return: false if none can be, or
+ * if the copy did not stop at a fault (kernel memory never faults).
+ */
+static bool chrmem_fault_in(struct iov_iter *iter, size_t n)
+{
+	if (!user_backed_iter(iter))
+		return false;
+	if (iov_iter_rw(iter) == READ)
+		return fault_in_iov_iter_writeable(iter, n) != n;
+	return fault_in_iov_iter_readable(iter, n) != n;
+}
+
 /**
  * chrmem_buffer_copy_iter() - copy between the buffer and an iov_iter
  * @buf:   the buffer
@@ -209,8 +266,9 @@ unsigned long chrmem_buffer_run(const struct chrmem_buffer *buf,
  * @count: bytes to copy
  * @iter:  user memory; its direction decides the direction of the copy
  *
- * Copies page by page, and stops early at a fault in user memory or when
- * the task is being killed, so a huge transfer stays interruptible.
+ * Copies page by page through the kernel's view, and stops early at a
+ * fault in user memory that cannot be resolved or when the task is being
+ * killed, so a huge transfer stays interruptible.
  *
  * Return: bytes copied.
  */
@@ -220,17 +278,18 @@ size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
 	size_t done = 0;
 
 	while (done < count) {
-		struct page *page = buf->pages[(pos + done) >> PAGE_SHIFT];
+		unsigned long i = (pos + done) >> PAGE_SHIFT;
 		size_t offset = offset_in_page(pos + done);
 		size_t n = min_t(size_t, PAGE_SIZE - offset, count - done);
 		size_t copied;
 
-		if (iov_iter_rw(iter) == READ)
-			copied = copy_page_to_iter(page, offset, n, iter);
-		else
-			copied = copy_page_from_iter(page, offset, n, iter);
+		copied = chrmem_copy_nofault(chrmem_buffer_get_view(buf, i) +
+					     offset, n, iter);
+		chrmem_buffer_put_view(buf);
 		done += copied;
-		if (copied < n || fatal_signal_pending(current))
+		if (copied < n && !chrmem_fault_in(iter, n - copied))
+			break;
+		if (fatal_signal_pending(current))
 			break;
 		cond_resched();
 	}
@@ -366,7 +425,8 @@ static int chrmem_buffer_zero(struct chrmem_buffer *buf)
 	unsigned long i;
 
 	for (i = 0; i < buf->nr_pages; i++) {
-		clear_page(page_address(buf->pages[i]));
+		clear_page(chrmem_buffer_get_view(buf, i));
+		chrmem_buffer_put_view(buf);
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		cond_resched();
@@ -394,8 +454,9 @@ void chrmem_dev_put_pattern(struct chrmem_dev *dev)
 {
 	const struct chrmem_config *config = dev->config;
 
-	memcpy(page_address(dev->buf.pages[0]), config->pattern,
+	memcpy(chrmem_buffer_get_view(&dev->buf, 0), config->pattern,
 	       config->pattern_len);
+	chrmem_buffer_put_view(&dev->buf);
 }
 
 /*
