@@ -275,6 +275,7 @@ static bool chrmem_fault_in(struct iov_iter *iter, size_t n)
 size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
 			       size_t count, struct iov_iter *iter)
 {
+	bool faulted_in = false;
 	size_t done = 0;
 
 	while (done < count) {
@@ -287,8 +288,17 @@ size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
 					     offset, n, iter);
 		chrmem_buffer_put_view(buf);
 		done += copied;
-		if (copied < n && !chrmem_fault_in(iter, n - copied))
-			break;
+		if (copied)
+			faulted_in = false;
+		/*
+		 * Fault the rest in and try again, unless the last fault-in
+		 * made no difference (a copy may stop short of the fault).
+		 */
+		if (copied < n) {
+			if (faulted_in || !chrmem_fault_in(iter, n - copied))
+				break;
+			faulted_in = true;
+		}
 		if (fatal_signal_pending(current))
 			break;
 		cond_resched();
