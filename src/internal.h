@@ -75,8 +75,10 @@ struct chrmem_buffer {
 	/*
 	 * Held for reading by every kernel access to the pages (buffer.c),
 	 * one page at a time and never across a page fault; for writing while
-	 * the memory type, and so the view, changes (memtype.c). Innermost:
-	 * nothing is taken under it.
+	 * the memory type, and so the view, changes (memtype.c), inside
+	 * dev->lock there. Readers take nothing under it (copies to user
+	 * memory run with page faults disabled), so it also nests inside
+	 * mmap_lock (.access) and content_lock (CLEAR, RESET).
 	 */
 	struct rw_semaphore view_lock;
 	void *view;		/* NULL: the linear map is the view */
