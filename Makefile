@@ -5,9 +5,8 @@
 #
 #   make              build the module, devctl and the test programs
 #   make check        install what the tests need, then run every test:
-#                     lanes style host guest pkg debug (tests/check-all)
-#                     LANES="style host" picks lanes (LANES=arm64: the
-#                     arm64 lane, which is not in the default list),
+#                     lanes style host guest pkg debug arm64
+#                     (tests/check-all); LANES="style host" picks lanes,
 #                     KERNELS="trixie sid" picks the guest lane's kernels
 #                     (bookworm bookworm-backports trixie sid),
 #                     PKG_SUITES="bookworm" the pkg lane's suites

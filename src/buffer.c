@@ -38,8 +38,14 @@
  * needs. (The kernel's own page-backed driver mappings, vm_insert_page()
  * users such as DRM and V4L2 buffers, work the same way.)
  *
- * Memory types are memtype.c's: the pages' kernel mapping has the type of
- * every user mapping, and pages go back to the allocator write-back.
+ * Memory types are memtype.c's: the kernel's view of the pages has the type
+ * of every user mapping, and pages go back to the allocator write-back.
+ * The kernel's own accesses (read, write, .access, CLEAR, RESET) take the
+ * view a stretch (at most a MiB) at a time under view_lock, which a change of type takes for
+ * writing, so none of them uses a view that is being changed or unmapped.
+ * Copies to and from user memory run with page faults disabled under it
+ * (a fault may need mmap_lock, under which mmap() changes the type) and
+ * fault the user pages in after letting go of it.
  */
 #include <linux/gfp.h>
 #include <linux/log2.h>
@@ -48,6 +54,7 @@
 #include <linux/pfn.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
 
 #include "internal.h"
@@ -154,6 +161,8 @@ int chrmem_buffer_alloc(struct chrmem_buffer *buf, u64 size, int nid,
 {
 	int ret;
 
+	init_rwsem(&buf->view_lock);
+	buf->view = NULL;
 	buf->nr_pages = size >> PAGE_SHIFT;
 	if (buf->nr_pages > si_mem_available())
 		return -ENOMEM;
@@ -205,30 +214,74 @@ unsigned long chrmem_buffer_run(const struct chrmem_buffer *buf,
 /*
  * The kernel's accesses to the buffer (read(), write(), .access, CLEAR,
  * RESET) go a stretch at a time rather than a page at a time: one copy or
- * memset, one check for a fatal signal and one cond_resched() per stretch.
- * A stretch is physically contiguous, so the kernel's linear map has it at
- * one run of addresses (no highmem where chrmem runs), and at most
+ * memset, one check for a fatal signal and one cond_resched() per stretch,
+ * each under view_lock (see the top of this file). A stretch is at most
  * CHRMEM_STEP long, so that a task being killed or another task waiting
- * for the CPU waits for at most a MiB.
+ * for the CPU (or a change of type waiting for view_lock) waits for at
+ * most a MiB.
  */
 #define CHRMEM_STEP	SZ_1M
 
 /*
- * The stretch of the buffer from byte @pos on, at most @max bytes long:
- * its kernel address, its length in *@len. This is the one place that
- * knows how the kernel reaches the buffer's pages.
+ * The stretch of the buffer from byte @pos on, at most @max bytes long
+ * (@pos + @max within the buffer): its address in the kernel's view, its
+ * length in *@len; valid until chrmem_buffer_put_view(). In the linear map
+ * a stretch is physically contiguous (no highmem where chrmem runs); a
+ * vmap()ed view has the whole buffer at one run of addresses. This is the
+ * one place that knows how the kernel reaches the buffer's pages.
  */
-static void *chrmem_buffer_stretch(const struct chrmem_buffer *buf, u64 pos,
-				   size_t max, size_t *len)
+static void *chrmem_buffer_get_stretch(struct chrmem_buffer *buf, u64 pos,
+				       size_t max, size_t *len)
 {
-	unsigned long first = pos >> PAGE_SHIFT;
+	unsigned long first = pos >> PAGE_SHIFT, pages;
 	size_t offset = offset_in_page(pos);
-	unsigned long pages = DIV_ROUND_UP(offset + min_t(size_t, max, CHRMEM_STEP),
-					   PAGE_SIZE);
 
+	max = min_t(size_t, max, CHRMEM_STEP);
+	down_read(&buf->view_lock);
+	if (buf->view) {
+		*len = max;
+		return buf->view + pos;
+	}
+	pages = DIV_ROUND_UP(offset + max, PAGE_SIZE);
 	pages = chrmem_buffer_run(buf, first, min(first + pages, buf->nr_pages));
-	*len = min3(max, (size_t)CHRMEM_STEP, (pages << PAGE_SHIFT) - offset);
+	*len = min_t(size_t, max, (pages << PAGE_SHIFT) - offset);
 	return page_address(buf->pages[first]) + offset;
+}
+
+static void chrmem_buffer_put_view(struct chrmem_buffer *buf)
+{
+	up_read(&buf->view_lock);
+}
+
+/*
+ * Copies @n bytes between @kaddr, in the view, and @iter without taking
+ * a page fault. Return: bytes copied; fewer where user memory was not
+ * mapped.
+ */
+static size_t chrmem_copy_nofault(void *kaddr, size_t n, struct iov_iter *iter)
+{
+	size_t copied;
+
+	pagefault_disable();
+	if (iov_iter_rw(iter) == READ)
+		copied = copy_to_iter(kaddr, n, iter);
+	else
+		copied = copy_from_iter(kaddr, n, iter);
+	pagefault_enable();
+	return copied;
+}
+
+/*
+ * Faults in the next @n bytes of @iter. Return: false if none can be, or
+ * if the copy did not stop at a fault (kernel memory never faults).
+ */
+static bool chrmem_fault_in(struct iov_iter *iter, size_t n)
+{
+	if (!user_backed_iter(iter))
+		return false;
+	if (iov_iter_rw(iter) == READ)
+		return fault_in_iov_iter_writeable(iter, n) != n;
+	return fault_in_iov_iter_readable(iter, n) != n;
 }
 
 /**
@@ -238,26 +291,37 @@ static void *chrmem_buffer_stretch(const struct chrmem_buffer *buf, u64 pos,
  * @count: bytes to copy
  * @iter:  user memory; its direction decides the direction of the copy
  *
- * Copies a stretch at a time (see above), and stops early at a fault in
- * user memory or when the task is being killed, so a huge transfer stays
- * interruptible.
+ * Copies a stretch at a time through the kernel's view (see above), and
+ * stops early at a fault in user memory that cannot be resolved or when
+ * the task is being killed, so a huge transfer stays interruptible.
  *
  * Return: bytes copied.
  */
 size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
 			       size_t count, struct iov_iter *iter)
 {
+	bool faulted_in = false;
 	size_t done = 0, n, copied;
 	void *addr;
 
 	while (done < count) {
-		addr = chrmem_buffer_stretch(buf, pos + done, count - done, &n);
-		if (iov_iter_rw(iter) == READ)
-			copied = copy_to_iter(addr, n, iter);
-		else
-			copied = copy_from_iter(addr, n, iter);
+		addr = chrmem_buffer_get_stretch(buf, pos + done, count - done,
+						 &n);
+		copied = chrmem_copy_nofault(addr, n, iter);
+		chrmem_buffer_put_view(buf);
 		done += copied;
-		if (copied < n || fatal_signal_pending(current))
+		if (copied)
+			faulted_in = false;
+		/*
+		 * Fault the rest in and try again, unless the last fault-in
+		 * made no difference (a copy may stop short of the fault).
+		 */
+		if (copied < n) {
+			if (faulted_in || !chrmem_fault_in(iter, n - copied))
+				break;
+			faulted_in = true;
+		}
+		if (fatal_signal_pending(current))
 			break;
 		cond_resched();
 	}
@@ -384,7 +448,7 @@ ssize_t chrmem_buffer_read_chunks(const struct chrmem_buffer *buf,
 }
 
 /*
- * Zeroes the whole buffer, a stretch at a time (see chrmem_buffer_stretch()).
+ * Zeroes the whole buffer, a stretch at a time (see CHRMEM_STEP).
  * A large uncached buffer takes seconds: a task that is being killed stops
  * early (-EINTR), the rest of the buffer as it was.
  */
@@ -395,8 +459,9 @@ static int chrmem_buffer_zero(struct chrmem_buffer *buf)
 	void *addr;
 
 	while (pos < size) {
-		addr = chrmem_buffer_stretch(buf, pos, size - pos, &n);
+		addr = chrmem_buffer_get_stretch(buf, pos, size - pos, &n);
 		memset(addr, 0, n);
+		chrmem_buffer_put_view(buf);
 		pos += n;
 		if (fatal_signal_pending(current))
 			return -EINTR;
@@ -424,9 +489,12 @@ int chrmem_dev_clear(struct chrmem_dev *dev)
 void chrmem_dev_put_pattern(struct chrmem_dev *dev)
 {
 	const struct chrmem_config *config = dev->config;
+	size_t len;
+	void *addr;
 
-	memcpy(page_address(dev->buf.pages[0]), config->pattern,
-	       config->pattern_len);
+	addr = chrmem_buffer_get_stretch(&dev->buf, 0, config->pattern_len, &len);
+	memcpy(addr, config->pattern, config->pattern_len);
+	chrmem_buffer_put_view(&dev->buf);
 }
 
 /*

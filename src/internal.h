@@ -6,6 +6,7 @@
  * params.c  module parameters: parsing and validation
  * buffer.c  the pages behind each device, allocated at load
  * memtype.c memory types (cached, uncached, wc) of a buffer
+ *           memtype_pat.c (x86), memtype_mair.c (arm64): their arch part
  * fops.c    open/release/read/write/llseek/ioctl
  * mmap.c    mmap() and the VMA operations
  * sysfs.c   per-device sysfs attributes
@@ -21,6 +22,7 @@
 #include <linux/fs.h>
 #include <linux/mm_types.h>
 #include <linux/mutex.h>
+#include <linux/rwsem.h>
 #include <linux/sizes.h>
 #include <linux/types.h>
 
@@ -62,11 +64,25 @@ struct chrmem_config {
  * reference on each (buffer.c says what else may). @pages lists them in
  * buffer order; physically contiguous runs of it are the "chunks"
  * reported to user space.
+ *
+ * The kernel reaches the pages through its "view" of them, which has the
+ * memory type of the user mappings (memtype.c): the linear map, or, where
+ * that cannot change type (arm64), @view, a vmap() of the pages.
  */
 struct chrmem_buffer {
 	struct page **pages;
 	unsigned long nr_pages;
 	unsigned int nr_chunks;
+	/*
+	 * Held for reading by every kernel access to the pages (buffer.c),
+	 * one page at a time and never across a page fault; for writing while
+	 * the memory type, and so the view, changes (memtype.c), inside
+	 * dev->lock there. Readers take nothing under it (copies to user
+	 * memory run with page faults disabled), so it also nests inside
+	 * mmap_lock (.access) and content_lock (CLEAR, RESET).
+	 */
+	struct rw_semaphore view_lock;
+	void *view;		/* NULL: the linear map is the view */
 };
 
 /*
@@ -195,6 +211,9 @@ int chrmem_dev_reset(struct chrmem_dev *dev);
 /* memtype.c */
 int chrmem_buffer_set_memtype(struct chrmem_buffer *buf, u32 *type, u32 to);
 pgprot_t chrmem_memtype_pgprot(pgprot_t prot, u32 mode);
+/* memtype_pat.c, memtype_mair.c: with view_lock held for writing */
+int chrmem_arch_set_memtype(struct chrmem_buffer *buf, u32 mode);
+pgprot_t chrmem_arch_pgprot(pgprot_t prot, u32 mode);
 int chrmem_dev_claim_memtype(struct chrmem_dev *dev, u32 mode, bool may_write);
 void chrmem_dev_restore_memtype(struct chrmem_dev *dev);
 int chrmem_dev_set_cache_mode(struct chrmem_dev *dev, u32 mode);

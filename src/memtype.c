@@ -3,24 +3,38 @@
  * Memory types: keeping the kernel's view of a buffer in step with the
  * mappings user space has of it.
  *
- * On x86 the memory type of a mapping is chosen by PAT, and for ordinary
- * RAM the kernel records one type per page. A user mapping asked for as
- * uncached or write-combining of a page still recorded as write-back is
- * quietly made write-back ("x86/PAT: ... got write-back"). So the type is
- * first set on the buffer's kernel (linear) mapping, which records it;
- * user mappings then get the same type, and the kernel's own accesses
- * (read, write, CLEAR, RESET, .access) go through a mapping of the same
- * type as every user mapping:
+ * The kernel's own accesses (read, write, CLEAR, RESET, .access) go
+ * through its "view" of the buffer (buffer.c), which always has the type
+ * of every user mapping, so a CLEAR, RESET or write() is seen through
+ * every live mapping and a store through a mapping by the next read().
+ * How each architecture gets there is its own file's:
+ *
+ * x86 (memtype_pat.c). The memory type of a mapping is chosen by PAT, and
+ * for ordinary RAM the kernel records one type per page. A user mapping
+ * asked for as uncached or write-combining of a page still recorded as
+ * write-back is quietly made write-back ("x86/PAT: ... got write-back").
+ * So the type is first set on the buffer's kernel (linear) mapping, which
+ * records it and is the view; user mappings then get the same type:
  *  - cached:   both sides write-back, and x86 caches are coherent;
  *  - uncached: both sides UC-, every access goes to memory;
  *  - wc:       both sides write-combining; the kernel ends its stores with
  *              wmb() (sfence), which drains its write-combining buffers
  *              before the system call returns.
- * So a CLEAR, RESET or write() is seen through every live mapping.
+ *
+ * arm64 (memtype_mair.c). The linear map stays write-back; a non-cacheable
+ * buffer gets a second kernel mapping of its own type (a vmap()) as the
+ * view, and the linear map's lines are cleaned and invalidated when the
+ * type changes, in both directions:
+ *  - cached:   Normal write-back everywhere, coherent;
+ *  - uncached and wc: both Normal Non-cacheable (the type
+ *              dma_alloc_coherent() gives non-coherent devices), not
+ *              Device memory, on which memcpy() and memset() fault;
+ *              wmb() (DSB) completes the kernel's stores. The file says
+ *              why at length.
  *
  * The rules, which keep two types from ever aliasing (lost writes, machine
  * checks) and what the driver reports true:
- *  1. A buffer has one type at a time, dev->mem_type; its kernel mapping
+ *  1. A buffer has one type at a time, dev->mem_type; the kernel's view
  *     and every user mapping have it. sysfs "memory_type" and GET_INFO's
  *     memory_type report it.
  *  2. It changes only while nothing maps the buffer, no dma-buf exports
@@ -41,7 +55,7 @@
  *     type other than the buffer's while it is mapped fails with -EBUSY.
  *  5. A change is one call over the whole page array: the kernel's
  *     set_pages_array_*() flush the TLBs and caches once, not once per
- *     page or chunk.
+ *     page or chunk (arm64: one vmap() and one pass of cache maintenance).
  *  6. After a failed change, dev->mem_type still says what the buffer has:
  *     the old type when the kernel undid the change, write-back when the
  *     way back was taken, or CHRMEM_MEMORY_TYPE_MIXED when even that failed.
@@ -49,35 +63,45 @@
  *     write-back succeeds, and pages that are not surely write-back are
  *     never given back to the allocator.
  *
- * Architectures without PAT have no per-page type to keep in step, and the
- * kernel's cached view of the buffer could hide data from an uncached user
- * mapping. There only the cached mode is offered; the others fail with
- * -EOPNOTSUPP.
+ * Other architectures have no part here: their kernel's cached view of
+ * the buffer could hide data from an uncached user mapping, so only the
+ * cached mode is offered there; the others fail with -EOPNOTSUPP.
  */
 #include <linux/mm.h>
 
 #include "internal.h"
 
-#ifdef CONFIG_X86
-#include <asm/set_memory.h>
-
-static int set_pages_memtype(struct chrmem_buffer *buf, u32 mode)
-{
-	switch (mode) {
-	case CHRMEM_CACHE_UNCACHED:
-		return set_pages_array_uc(buf->pages, buf->nr_pages);
-	case CHRMEM_CACHE_WC:
-		return set_pages_array_wc(buf->pages, buf->nr_pages);
-	default:
-		return set_pages_array_wb(buf->pages, buf->nr_pages);
-	}
-}
-#else
-static int set_pages_memtype(struct chrmem_buffer *buf, u32 mode)
+/*
+ * The architecture's part (memtype_pat.c, memtype_mair.c): the type of the
+ * kernel's view, and the page protection of user mappings. Elsewhere only
+ * the cached mode is offered.
+ */
+#if !defined(CONFIG_X86) && !defined(CONFIG_ARM64)
+int chrmem_arch_set_memtype(struct chrmem_buffer *buf, u32 mode)
 {
 	return mode == CHRMEM_CACHE_CACHED ? 0 : -EOPNOTSUPP;
 }
+
+pgprot_t chrmem_arch_pgprot(pgprot_t prot, u32 mode)
+{
+	return prot;
+}
 #endif
+
+/*
+ * Every type change runs with the kernel's view locked against the
+ * kernel's own accesses (buffer.c), which never use a view that is being
+ * changed or torn down.
+ */
+static int set_pages_memtype(struct chrmem_buffer *buf, u32 mode)
+{
+	int ret;
+
+	down_write(&buf->view_lock);
+	ret = chrmem_arch_set_memtype(buf, mode);
+	up_write(&buf->view_lock);
+	return ret;
+}
 
 /* Makes the buffer write-back; *type says what it has afterwards. */
 static int set_buffer_writeback(struct chrmem_buffer *buf, u32 *type)
@@ -125,14 +149,7 @@ int chrmem_buffer_set_memtype(struct chrmem_buffer *buf, u32 *type, u32 to)
 /* The page protection of a user mapping of type @mode. */
 pgprot_t chrmem_memtype_pgprot(pgprot_t prot, u32 mode)
 {
-	switch (mode) {
-	case CHRMEM_CACHE_UNCACHED:
-		return pgprot_noncached(prot);
-	case CHRMEM_CACHE_WC:
-		return pgprot_writecombine(prot);
-	default:
-		return prot;
-	}
+	return chrmem_arch_pgprot(prot, mode);
 }
 
 /* Rule 2: a change needs a buffer that no mapping and no pin holds. */

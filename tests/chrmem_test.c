@@ -120,23 +120,6 @@ int set_cache_mode(int fd, uint32_t mode)
 	return ioctl(fd, CHRMEM_IOC_SET_CACHE_MODE, &mode);
 }
 
-/* Asks for the uncached mode and goes back to the device's own. */
-void need_every_cache_mode_(struct th_test *_metadata, int fd)
-{
-#if !defined(__x86_64__) && !defined(__i386__)
-	struct chrmem_info info;
-
-	get_info(fd, &info);
-	if (set_cache_mode(fd, CHRMEM_CACHE_UNCACHED) == 0)
-		ASSERT_OK(set_cache_mode(fd, info.cache_mode));
-	else if (errno == EOPNOTSUPP)
-		SKIP("only the cached mode is offered on this architecture (EOPNOTSUPP): issue #16");
-#else
-	(void)_metadata;
-	(void)fd;
-#endif
-}
-
 int map_mode_number(const char *name)
 {
 	return name_number(name, map_mode_names,

@@ -60,15 +60,6 @@ int map_mode_number(const char *name);
 /* CHRMEM_IOC_SET_CACHE_MODE to @mode: 0 or -1 with errno. */
 int set_cache_mode(int fd, uint32_t mode);
 /*
- * For a test that needs the uncached and write-combining modes: a SKIP
- * where the driver offers only the cached one (EOPNOTSUPP), as it does on
- * arm64 until issue #16; on x86 that answer fails the test. Call it first,
- * while nothing maps the device of @fd.
- */
-void need_every_cache_mode_(struct th_test *_metadata, int fd);
-#define need_every_cache_mode(fd)	need_every_cache_mode_(_metadata, fd)
-
-/*
  * Opens /dev/chrmemN. A missing node is a SKIP ("module not loaded"), or a
  * failure under CHRMEM_STRICT; any other error fails the test.
  */

@@ -755,7 +755,6 @@ TEST_F(bufpages, forked_mapping_references_end_with_each_process)
 /* An O_SYNC file maps uncached: a raw PFN map whatever the device's mode. */
 TEST_F(bufpages, o_sync_mapping_takes_no_page_reference)
 {
-	need_every_cache_mode(self->fd);
 	int sfd = open_dev(dev_index(), O_RDWR | O_SYNC | O_CLOEXEC);
 	size_t len = io_len(self);
 	uint8_t *map = map_buffer(self, sfd);
@@ -1052,7 +1051,6 @@ static void expect_cache_mode_change_granted_(struct th_test *_metadata,
  */
 TEST_F(bufpages, pages_in_a_pipe_block_cache_mode_change)
 {
-	need_every_cache_mode(self->fd);
 	uint8_t *map = map_buffer(self, self->fd);
 	struct iovec iov[2];
 	int n = splice_iovecs(self, map, iov), pfd[2];
@@ -1088,7 +1086,6 @@ TEST_F(bufpages, pages_in_a_pipe_block_cache_mode_change)
  */
 TEST_F(bufpages, fixed_buffer_blocks_cache_mode_change)
 {
-	need_every_cache_mode(self->fd);
 	size_t len = io_len(self), off = io_offset(self);
 	int want = expected_fixed_buffer_errno(self);
 	struct uring ring;
