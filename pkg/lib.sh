@@ -21,6 +21,10 @@ pkg_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 pkg_cache=${CHRMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/chrmem}/pkg
 pkg_suite=bookworm
 pkg_suites=(bookworm trixie)
+# The suites whose e2e-test upgrades the packages to a next version, which
+# build-deb then builds too (the upgrade's DKMS build costs minutes under
+# TCG; one suite proves what does not depend on it).
+pkg_upgrade_suites=(bookworm)
 # The architecture of the packages and of the trees they are tested in.
 pkg_arch=amd64
 
@@ -67,6 +71,22 @@ pkg_suite_known() {
 # Where pkg/build-deb puts the packages of the suite, and the others find them.
 pkg_deb_dir() {
 	echo "${CHRMEM_DEB_DIR:-$pkg_top/build/deb}/$pkg_suite"
+}
+
+# Whether the suite is one of pkg_upgrade_suites.
+pkg_suite_upgrades() {
+	local s
+	for s in "${pkg_upgrade_suites[@]}"; do
+		[[ $s != "$pkg_suite" ]] || return 0
+	done
+	return 1
+}
+
+# The version pkg/build-deb gives the next build, from this one's upstream
+# version: raised (0.1.0 -> 0.1.0+next1), so that DKMS and the module it
+# builds tell the two apart.
+pkg_next_upstream() {
+	echo "$1+next1"
 }
 
 pkg_need_root() {
