@@ -7,7 +7,8 @@
 #   make check        install what the tests need, then run every test:
 #                     lanes style host guest pkg debug (tests/check-all)
 #                     LANES="style host" picks lanes (LANES=arm64: the
-#                     arm64 lane, which is not in the default list),
+#                     arm64 lane, LANES=arm64-pkg: the arm64 packages;
+#                     neither is in the default list),
 #                     KERNELS="trixie sid" picks the guest lane's kernels
 #                     (bookworm bookworm-backports trixie sid),
 #                     PKG_SUITES="bookworm" the pkg lane's suites
