@@ -6,7 +6,9 @@
 #   make              build the module, devctl and the test programs
 #   make check        install what the tests need, then run every test:
 #                     lanes style host guest pkg debug arm64
-#                     (tests/check-all); LANES="style host" picks lanes,
+#                     (tests/check-all); LANES="style host" picks lanes
+#                     (LANES=arm64-pkg: the arm64 packages, not in the
+#                     default list),
 #                     KERNELS="trixie sid" picks the guest lane's kernels
 #                     (bookworm bookworm-backports trixie sid),
 #                     PKG_SUITES="bookworm" the pkg lane's suites

@@ -27,6 +27,10 @@ pkg_suites=(bookworm trixie)
 pkg_upgrade_suites=(bookworm)
 # The architecture of the packages and of the trees they are tested in.
 pkg_arch=amd64
+# The architecture the binary packages are built for (--arch): amd64, or
+# arm64 (cross-built by pkg/build-deb, tested by pkg/e2e-arm64).
+pkg_deb_arch=amd64
+pkg_deb_archs=(amd64 arm64)
 
 # shellcheck disable=SC2154 # $me is the caller's
 pkg_die() {
@@ -39,8 +43,9 @@ pkg_log() {
 }
 
 # pkg_parse_args "$@": the options every pkg/ script takes, --suite SUITE
-# (default bookworm; one of pkg_suites) and --help (the script's header);
-# sets pkg_suite. Anything else is an error.
+# (default bookworm; one of pkg_suites), --arch ARCH (default amd64; one of
+# pkg_deb_archs, for the scripts that know it) and --help (the script's
+# header); sets pkg_suite and pkg_deb_arch. Anything else is an error.
 pkg_parse_args() {
 	while (($#)); do
 		case $1 in
@@ -53,11 +58,16 @@ pkg_parse_args() {
 			shift 2 ;;
 		--suite=*) pkg_suite=${1#--suite=}
 			shift ;;
+		--arch) (($# >= 2)) || pkg_die "--arch needs an architecture: ${pkg_deb_archs[*]}"
+			pkg_deb_arch=$2
+			shift 2 ;;
 		*) pkg_die "unknown argument '$1' (usage: $me [--suite SUITE], SUITE: ${pkg_suites[*]})" ;;
 		esac
 	done
 	pkg_suite_known "$pkg_suite" ||
 		pkg_die "suite '$pkg_suite' is not one of: ${pkg_suites[*]}"
+	[[ " ${pkg_deb_archs[*]} " == *" $pkg_deb_arch "* ]] ||
+		pkg_die "architecture '$pkg_deb_arch' is not one of: ${pkg_deb_archs[*]}"
 }
 
 pkg_suite_known() {
@@ -68,9 +78,12 @@ pkg_suite_known() {
 	return 1
 }
 
-# Where pkg/build-deb puts the packages of the suite, and the others find them.
+# Where pkg/build-deb puts the packages of the suite, and the others find
+# them: <suite>/ for amd64, <suite>-<arch>/ for another architecture.
 pkg_deb_dir() {
-	echo "${CHRMEM_DEB_DIR:-$pkg_top/build/deb}/$pkg_suite"
+	local suffix=
+	[[ $pkg_deb_arch == amd64 ]] || suffix=-$pkg_deb_arch
+	echo "${CHRMEM_DEB_DIR:-$pkg_top/build/deb}/$pkg_suite$suffix"
 }
 
 # Whether the suite is one of pkg_upgrade_suites.
