@@ -91,30 +91,26 @@ int chrmem_cache_mode_parse(const char *text)
 	return sysfs_match_string(cache_mode_names, text);
 }
 
-/*
- * The huge switch, in kstrtobool()'s words. On a kernel without huge PFN
- * mappings "on" (the default) asks for what it can have there: nothing.
- */
-static int parse_huge(const char *text, bool *huge)
+/* A switch @name, in kstrtobool()'s words. */
+static int parse_switch(const char *name, const char *text, bool *on)
 {
-	bool on;
-
-	if (kstrtobool(text, &on)) {
-		pr_err("huge: invalid value '%s' (allowed: 1, y, on, 0, n, off)\n",
-		       text);
+	if (kstrtobool(text, on)) {
+		pr_err("%s: invalid value '%s' (allowed: 1, y, on, 0, n, off)\n",
+		       name, text);
 		return -EINVAL;
 	}
-	*huge = on && CHRMEM_HUGE_PFNMAP;
 	return 0;
 }
 
-static int parse_fault_window(const char *text, bool *window)
+/*
+ * The huge switch. On a kernel without huge PFN mappings "on" (the
+ * default) asks for what it can have there: nothing.
+ */
+static int parse_huge(const char *text, bool *huge)
 {
-	if (kstrtobool(text, window)) {
-		pr_err("fault_window: invalid value '%s' (allowed: 1, y, on, 0, n, off)\n",
-		       text);
+	if (parse_switch("huge", text, huge))
 		return -EINVAL;
-	}
+	*huge = *huge && CHRMEM_HUGE_PFNMAP;
 	return 0;
 }
 
@@ -318,7 +314,8 @@ int chrmem_config_load(struct chrmem_config *config)
 	ret = parse_huge(huge_param, &config->huge);
 	if (ret)
 		return ret;
-	ret = parse_fault_window(fault_window_param, &config->fault_window);
+	ret = parse_switch("fault_window", fault_window_param,
+			   &config->fault_window);
 	if (ret)
 		return ret;
 	ret = parse_mode("cache_mode", cache_mode_param, cache_mode_names,
