@@ -41,11 +41,12 @@
  * Memory types are memtype.c's: the kernel's view of the pages has the type
  * of every user mapping, and pages go back to the allocator write-back.
  * The kernel's own accesses (read, write, .access, CLEAR, RESET) take the
- * view a stretch (at most a MiB) at a time under view_lock, which a change of type takes for
- * writing, so none of them uses a view that is being changed or unmapped.
- * Copies to and from user memory run with page faults disabled under it
- * (a fault may need mmap_lock, under which mmap() changes the type) and
- * fault the user pages in after letting go of it.
+ * view a stretch (at most a MiB) at a time under view_lock, which a change
+ * of type takes for writing, so none of them uses a view that is being
+ * changed or unmapped. Copies to and from user memory run with page faults
+ * disabled under it (a fault may need mmap_lock, under which mmap()
+ * changes the type), fault the user pages in after letting go of it, and
+ * go on through a small bounce buffer when that was not enough.
  */
 #include <linux/gfp.h>
 #include <linux/log2.h>
@@ -272,16 +273,52 @@ static size_t chrmem_copy_nofault(void *kaddr, size_t n, struct iov_iter *iter)
 }
 
 /*
- * Faults in the next @n bytes of @iter. Return: false if none can be, or
- * if the copy did not stop at a fault (kernel memory never faults).
+ * Faults in the next @n bytes of @iter, a batch at a time and without
+ * taking an exception per page, so that the next copy without faults
+ * goes further. Best effort: what it could not fault in, the next copy
+ * finds out.
  */
-static bool chrmem_fault_in(struct iov_iter *iter, size_t n)
+static void chrmem_fault_in(struct iov_iter *iter, size_t n)
 {
 	if (!user_backed_iter(iter))
-		return false;
+		return;
 	if (iov_iter_rw(iter) == READ)
-		return fault_in_iov_iter_writeable(iter, n) != n;
-	return fault_in_iov_iter_readable(iter, n) != n;
+		fault_in_iov_iter_writeable(iter, n);
+	else
+		fault_in_iov_iter_readable(iter, n);
+}
+
+/*
+ * The slow way: up to CHRMEM_BOUNCE bytes, within one page of the buffer,
+ * through a buffer on the stack, the user side copied with page faults
+ * allowed and without view_lock. It cannot be beaten by another thread
+ * taking the user's pages away again between a fault-in and the copy.
+ * Return: bytes copied; 0 only if user memory cannot be reached.
+ */
+#define CHRMEM_BOUNCE	256
+
+static size_t chrmem_copy_bounced(struct chrmem_buffer *buf, u64 pos,
+				  size_t count, struct iov_iter *iter)
+{
+	u8 bounce[CHRMEM_BOUNCE];
+	size_t n, copied;
+	void *addr;
+
+	count = min_t(size_t, count, PAGE_SIZE - offset_in_page(pos));
+	count = min_t(size_t, count, sizeof(bounce));
+	if (iov_iter_rw(iter) == WRITE) {
+		copied = copy_from_iter(bounce, count, iter);
+		if (!copied)
+			return 0;
+		addr = chrmem_buffer_get_stretch(buf, pos, copied, &n);
+		memcpy(addr, bounce, copied);
+		chrmem_buffer_put_view(buf);
+		return copied;
+	}
+	addr = chrmem_buffer_get_stretch(buf, pos, count, &n);
+	memcpy(bounce, addr, count);
+	chrmem_buffer_put_view(buf);
+	return copy_to_iter(bounce, count, iter);
 }
 
 /**
@@ -291,9 +328,14 @@ static bool chrmem_fault_in(struct iov_iter *iter, size_t n)
  * @count: bytes to copy
  * @iter:  user memory; its direction decides the direction of the copy
  *
- * Copies a stretch at a time through the kernel's view (see above), and
- * stops early at a fault in user memory that cannot be resolved or when
- * the task is being killed, so a huge transfer stays interruptible.
+ * Copies a stretch at a time through the kernel's view (see above), with
+ * page faults disabled. A copy stopped by a fault in user memory goes on
+ * after a fault-in of the rest of the stretch; if the next copy makes no
+ * progress all the same (another thread zapped the pages, or a fork made
+ * them copy-on-write, in between; or they cannot be reached), a bounced
+ * copy with faults allowed decides, so that only memory the task cannot
+ * reach ends a transfer early. So does a fatal signal: a huge transfer
+ * stays killable.
  *
  * Return: bytes copied.
  */
@@ -310,16 +352,17 @@ size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
 		copied = chrmem_copy_nofault(addr, n, iter);
 		chrmem_buffer_put_view(buf);
 		done += copied;
-		if (copied)
+		if (copied == n) {
 			faulted_in = false;
-		/*
-		 * Fault the rest in and try again, unless the last fault-in
-		 * made no difference (a copy may stop short of the fault).
-		 */
-		if (copied < n) {
-			if (faulted_in || !chrmem_fault_in(iter, n - copied))
-				break;
+		} else if (copied || !faulted_in) {
+			chrmem_fault_in(iter, n - copied);
 			faulted_in = true;
+		} else {
+			copied = chrmem_copy_bounced(buf, pos + done, n, iter);
+			if (!copied)
+				break;
+			done += copied;
+			faulted_in = false;
 		}
 		if (fatal_signal_pending(current))
 			break;

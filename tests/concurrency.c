@@ -493,6 +493,119 @@ TEST_F_TIMEOUT(dev, processes_fork_map_exit, 300)
 	check_counts(self);
 }
 
+/* ---- user pages that vanish while the driver copies to them ------------ */
+
+/*
+ * read() and write() copy with page faults disabled and must make progress
+ * when the user's pages are taken away meanwhile: zapped by MADV_DONTNEED,
+ * or made copy-on-write by a fork in another thread. Either is legal, and
+ * neither may shorten the transfer (the debug lane's stress program saw
+ * short reads and EFAULT when a copy that stopped twice gave up).
+ */
+struct vanisher {
+	uint8_t *buf;
+	size_t len;
+	volatile int stop;
+	unsigned long rounds;
+	int error;
+};
+
+static void *zap_pages(void *arg)
+{
+	struct vanisher *v = arg;
+
+	while (!v->stop) {
+		if (madvise(v->buf, v->len, MADV_DONTNEED))
+			v->error = errno;
+		v->rounds++;
+	}
+	return NULL;
+}
+
+static void *fork_children(void *arg)
+{
+	struct vanisher *v = arg;
+	int status;
+	pid_t pid;
+
+	while (!v->stop) {
+		pid = fork();
+		if (pid == 0)
+			_exit(0);
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || status)
+			v->error = pid < 0 ? errno : ECHILD;
+		v->rounds++;
+	}
+	return NULL;
+}
+
+/* The largest transfer the driver copies in one go (its stretch, 1 MiB). */
+static size_t vanishing_len(const struct th_fixture_dev *self)
+{
+	return self->size < (1u << 20) ? self->size : 1u << 20;
+}
+
+TEST_F_TIMEOUT(dev, transfers_complete_while_user_pages_are_zapped, 300)
+{
+	struct vanisher v = { .len = vanishing_len(self) };
+	unsigned long shorts = 0;
+	pthread_t thread;
+	ssize_t n;
+	int i;
+
+	v.buf = mmap(NULL, v.len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, v.buf);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, zap_pages, &v));
+	for (i = 0; i < iterations(); i++) {
+		n = (i & 1) ? pwrite(self->fd, v.buf, v.len, 0) :
+			      pread(self->fd, v.buf, v.len, 0);
+		if (n != (ssize_t)v.len && !shorts++)
+			TH_LOG("%s %d: %zd of %zu bytes (%s)", (i & 1) ? "pwrite" : "pread",
+			       i, n, v.len, n < 0 ? strerror(errno) : "short");
+	}
+	v.stop = 1;
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	TH_LOG("%d transfers of %zu bytes, %lu zaps meanwhile", i, v.len, v.rounds);
+	EXPECT_EQ(0, v.error);
+	EXPECT_EQ(0, shorts);
+	munmap(v.buf, v.len);
+	check_counts(self);
+}
+
+TEST_F_TIMEOUT(dev, reads_complete_and_arrive_while_another_thread_forks, 300)
+{
+	struct vanisher v = { .len = vanishing_len(self) };
+	uint8_t *in = xmalloc(v.len);
+	unsigned long shorts = 0, wrong = 0;
+	pthread_t thread;
+	ssize_t n;
+	int i;
+
+	v.buf = xmalloc(v.len);
+	fill_pattern(in, v.len, 0, 70);
+	pwrite_all(self->fd, in, v.len, 0);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, fork_children, &v));
+	for (i = 0; i < iterations(); i++) {
+		memset(v.buf, 0, v.len);
+		n = pread(self->fd, v.buf, v.len, 0);
+		if (n != (ssize_t)v.len && !shorts++)
+			TH_LOG("pread %d: %zd of %zu bytes (%s)", i, n, v.len,
+			       n < 0 ? strerror(errno) : "short");
+		else if (n == (ssize_t)v.len && memcmp(v.buf, in, v.len))
+			wrong++;
+	}
+	v.stop = 1;
+	ASSERT_EQ(0, pthread_join(thread, NULL));
+	TH_LOG("%d reads of %zu bytes, %lu forks meanwhile", i, v.len, v.rounds);
+	EXPECT_EQ(0, v.error);
+	EXPECT_EQ(0, shorts);
+	EXPECT_EQ(0, wrong);
+	free(v.buf);
+	free(in);
+	check_counts(self);
+}
+
 /* ---- everything at once on one shared fd ------------------------------- */
 
 static void *shared_fd_mix(void *arg)
