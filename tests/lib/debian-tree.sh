@@ -269,7 +269,11 @@ dt_build() {
 		tmp=$slot/.new.$BASHPID
 		rm -rf --one-file-system "$tmp"
 		dt_log "making $tree with mmdebstrap (minutes)"
-		if ! mmdebstrap "${options[@]}" "$dt_suite" "$tmp" "${sources[@]}" >&2 </dev/null; then
+		# In a mount namespace of its own: the /proc, /sys and /dev that
+		# mmdebstrap's root mode mounts in the tree go away with it even
+		# when it is killed, and then the next build can remove the tree.
+		if ! unshare --mount --propagation private -- \
+			mmdebstrap "${options[@]}" "$dt_suite" "$tmp" "${sources[@]}" >&2 </dev/null; then
 			rm -rf --one-file-system "$tmp"
 			exec {dt_lock}>&-
 			return 1
