@@ -146,6 +146,22 @@ static void print_dma(const struct chrmem_device *dev)
 	}
 }
 
+/*
+ * Whether new mappings get 2 MiB entries where they can (sysfs huge; never
+ * on a kernel without huge PFN mappings); null from a driver without it.
+ */
+static void print_huge(const struct chrmem_device *dev)
+{
+	char huge[16];
+
+	if (dev->sysfs[0] &&
+	    device_sysfs_read(dev, "huge", huge, sizeof(huge)) == 0)
+		print_string(PRINT_ANY, "huge", "  huge mappings:   %s\n",
+			     strcmp(huge, "0") ? "on" : "off");
+	else
+		print_unknown(PRINT_ANY, "huge", "  huge mappings:   %s\n");
+}
+
 /* The NUMA nodes of the buffer's pages, as the kernel lists them ("0-1"). */
 static void print_numa_node(const struct chrmem_device *dev)
 {
@@ -187,6 +203,7 @@ static int info_one(struct chrmem_device *dev, void *arg)
 			      "  memory type:     %s\n");
 	print_string(PRINT_ANY, "map_mode", "  map mode:        %s\n",
 		     st.map_mode);
+	print_huge(dev);
 	print_u64(PRINT_ANY, "mappings", "  mappings:        %s\n", st.mappings);
 	print_u64(PRINT_ANY, "opens", "  open files:      %s\n", st.opens);
 	print_u64_if(st.have_bytes_read, PRINT_ANY, "bytes_read",

@@ -4,6 +4,8 @@
  *   set cache-mode cached|uncached|wc   (CHRMEM_IOC_SET_CACHE_MODE)
  *   set dma-device ADDRESS[/BITS]|none  (sysfs dma_device: the PCI device
  *                                        the buffer is mapped for)
+ *   set huge on|off                     (sysfs huge: 2 MiB entries for
+ *                                        the mappings made after it)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 
 #define OP_CACHE_MODE "set cache-mode"
 #define OP_DMA_DEVICE "set dma-device"
+#define OP_HUGE "set huge"
 
 /* The live mappings of the device; 0 if it cannot tell. */
 static uint32_t live_mappings(int fd)
@@ -169,6 +172,58 @@ static int set_dma_device(const struct devctl *ctx, const char *target)
 	return EXIT_SUCCESS;
 }
 
+static void report_huge_error(const struct chrmem_device *dev, int err)
+{
+	switch (err) {
+	case EOPNOTSUPP:
+		report(dev->path, OP_HUGE, "this kernel has no huge PFN "
+		       "mappings (they need Linux 6.12 or later, on x86-64 or "
+		       "arm64); mappings use 4 KiB entries");
+		break;
+	case ENOENT:
+		report(dev->path, OP_HUGE, "this driver has no huge mappings "
+		       "(no sysfs huge)");
+		break;
+	case EACCES:
+	case EPERM:
+		report(dev->path, OP_HUGE, "%s (only root may change it)",
+		       strerror(err));
+		break;
+	default:
+		report_errno(dev->path, OP_HUGE, err);
+	}
+}
+
+/* Applies to the mappings made after it; live ones keep their entries. */
+static int set_huge(const struct devctl *ctx, const char *value)
+{
+	bool on = strcmp(value, "on") == 0;
+	struct chrmem_device dev;
+	struct chrmem_info info;
+	int fd, err;
+
+	if (!on && strcmp(value, "off") != 0)
+		return usage_error(&cmd_set, "huge is on or off, not '%s'",
+				   value);
+	output_open();
+	open_json_array("devices");
+	device_from_path(&dev, ctx->device);
+	fd = device_open(&dev, OP_HUGE, O_RDONLY, &info);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	close(fd);
+	err = -device_sysfs_write(&dev, "huge", on ? "1\n" : "0\n");
+	if (err) {
+		report_huge_error(&dev, err);
+		return EXIT_FAILURE;
+	}
+	open_device_object(&dev);
+	print_string(PRINT_JSON, "huge", NULL, value);
+	close_json_object();
+	close_json_array();
+	return EXIT_SUCCESS;
+}
+
 static int set_run(const struct devctl *ctx, int argc, char *argv[])
 {
 	static const struct option options[] = {
@@ -185,7 +240,7 @@ static int set_run(const struct devctl *ctx, int argc, char *argv[])
 	}
 	if (optind == argc)
 		return usage_error(&cmd_set, "which setting? (cache-mode, "
-				   "dma-device)");
+				   "dma-device, huge)");
 	if (strcmp(argv[optind], "cache-mode") == 0) {
 		if (argc - optind != 2)
 			return usage_error(&cmd_set, "cache-mode needs one "
@@ -198,14 +253,21 @@ static int set_run(const struct devctl *ctx, int argc, char *argv[])
 					   "value (a PCI address or none)");
 		return set_dma_device(ctx, argv[optind + 1]);
 	}
+	if (strcmp(argv[optind], "huge") == 0) {
+		if (argc - optind != 2)
+			return usage_error(&cmd_set, "huge needs one value "
+					   "(on or off)");
+		return set_huge(ctx, argv[optind + 1]);
+	}
 	return usage_error(&cmd_set, "unknown setting '%s' (cache-mode, "
-			   "dma-device)", argv[optind]);
+			   "dma-device, huge)", argv[optind]);
 }
 
 const struct command cmd_set = {
 	.name = "set",
 	.run = set_run,
-	.summary = "change a setting: cache-mode, dma-device",
-	.usage = "cache-mode cached|uncached|wc | dma-device ADDRESS[/BITS]|none",
+	.summary = "change a setting: cache-mode, dma-device, huge",
+	.usage = "cache-mode cached|uncached|wc | dma-device ADDRESS[/BITS]|none"
+		 " | huge on|off",
 	.options = NULL,
 };

@@ -203,7 +203,7 @@ expect "info succeeds and names the device" 0 stdout "chrmem0:" \
 run devctl --json info
 tap_check "info --json is valid JSON" json_valid
 tap_check "info --json has the documented keys" \
-	[ "$(json_keys '.devices\[0\]')" = "name path sysfs size chunks cache_mode memory_type map_mode mappings opens bytes_read bytes_written info_size numa_node phys_layout dma_device " ]
+	[ "$(json_keys '.devices\[0\]')" = "name path sysfs size chunks cache_mode memory_type map_mode huge mappings opens bytes_read bytes_written info_size numa_node phys_layout dma_device " ]
 # (dma_layout is there too, but an empty array has no scalar to list.)
 unbound_dma_json() {
 	[ "$(json_field '.devices[0].dma_device')" = '""' ] &&
@@ -517,6 +517,42 @@ if pci=$(driverless_pci); then
 	tap_check "the unbinding shows in sysfs" [ -z "$(sysfs dma_device)" ]
 else
 	tap_fail "the guest has a PCI device without a driver"
+fi
+
+# ---- set huge ----------------------------------------------------------------
+
+# Huge PFN mappings came with 6.12 (x86-64 and arm64, with transparent huge
+# pages); the module's huge=1 default is "on" there and "off" before.
+huge_kernel() {
+	case $(uname -r) in
+	[0-5].* | 6.[0-9].* | 6.1[01].*) return 1 ;;
+	esac
+	[ -e /sys/kernel/mm/transparent_hugepage/enabled ]
+}
+
+if huge_kernel; then want_huge=on; else want_huge=off; fi
+run devctl --json info
+tap_check "info --json: huge is \"$want_huge\" by default on $(uname -r)" \
+	[ "$(json_field '.devices[0].huge')" = "\"$want_huge\"" ]
+run devctl info
+expect "info says whether huge mappings are on" 0 stdout "huge mappings:   $want_huge"
+run devctl --json set huge off
+expect "set huge off" 0
+tap_check "set huge off: the JSON says off" [ "$(json_field '.devices[0].huge')" = '"off"' ]
+tap_check "set huge off shows in sysfs" [ "$(sysfs huge)" = 0 ]
+run devctl info
+expect "info says huge mappings are off" 0 stdout "huge mappings:   off"
+run "$runas" $nobody $nobody devctl set huge on
+expect "set huge as another user fails" 1 stderr "Permission denied"
+run devctl set huge on
+if huge_kernel; then
+	expect "set huge on" 0
+	tap_check "set huge on shows in sysfs" [ "$(sysfs huge)" = 1 ]
+else
+	expect "set huge on is refused where the kernel has no huge PFN mappings" 1
+	tap_check "set huge on says why it was refused" stderr_is \
+		"devctl: $dev: set huge: this kernel has no huge PFN mappings (they need Linux 6.12 or later, on x86-64 or arm64); mappings use 4 KiB entries"
+	tap_check "the refused set huge on left sysfs at 0" [ "$(sysfs huge)" = 0 ]
 fi
 
 # ---- as an unprivileged user -----------------------------------------------

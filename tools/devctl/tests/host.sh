@@ -289,6 +289,12 @@ run $devctl set cache-mode WC
 expect "set cache-mode with an unknown mode" 2 stderr "unknown cache mode 'WC'"
 run $devctl set dma-device
 expect "set dma-device without an address" 2 stderr "dma-device needs one value"
+run $devctl set huge
+expect "set huge without a value" 2 stderr "huge needs one value (on or off)"
+for bad in 1 0 yes ON '' 'on off'; do
+	run $devctl set huge "$bad"
+	expect "set huge '$bad' is a usage error" 2 stderr "huge is on or off, not '$bad'"
+done
 for bad in 00:05.0 0000:00:05 0000:00:20.0 0000:00:05.8 0000:00:05.0/ \
 	0000:00:05.0/23 0000:00:05.0/65 0000:00:05.0/x 'zzzz:00:05.0' ''; do
 	run $devctl set dma-device "$bad"
@@ -445,9 +451,11 @@ if have bash; then
 	tap_check "completion finds the setting after the global options" \
 		[ "$(complete_words devctl set --json -d /dev/chrmem1 cache-mode '')" = "cached uncached wc " ]
 	tap_check "completion offers the settings" \
-		[ "$(complete_words devctl set '')" = "--help cache-mode dma-device " ]
+		[ "$(complete_words devctl set '')" = "--help cache-mode dma-device huge " ]
 	tap_check "completion offers the cache modes" \
 		[ "$(complete_words devctl set cache-mode '')" = "cached uncached wc " ]
+	tap_check "completion offers on and off to huge" \
+		[ "$(complete_words devctl set huge '')" = "off on " ]
 	mkdir -p "$work/pci/0000:00:05.0" "$work/pci/0000:00:1f.3"
 	tap_check "completion offers none and the PCI devices to dma-device" \
 		[ "$(DEVCTL_PCI_DEVICES_DIR="$work/pci" complete_words devctl set dma-device '')" = \
