@@ -50,6 +50,37 @@ static void report_busy(const struct chrmem_device *dev, int fd,
 		       "device is mapped; unmap it and try again");
 }
 
+/*
+ * One setting: the device opened with @flags, @apply changing it (an errno
+ * value it has reported, or 0), then the JSON of what was set, @key:
+ * @shown. The frame all settings share, so they report alike.
+ */
+static int apply_setting(const struct devctl *ctx, const char *op, int flags,
+			 int (*apply)(struct chrmem_device *dev, int fd,
+				      const char *value),
+			 const char *value, const char *key, const char *shown)
+{
+	struct chrmem_device dev;
+	struct chrmem_info info;
+	int fd, err;
+
+	output_open();
+	open_json_array("devices");
+	device_from_path(&dev, ctx->device);
+	fd = device_open(&dev, op, flags, &info);
+	if (fd < 0)
+		return EXIT_FAILURE;
+	err = apply(&dev, fd, value);
+	close(fd);
+	if (err)
+		return EXIT_FAILURE;
+	open_device_object(&dev);
+	print_string(PRINT_JSON, key, NULL, shown);
+	close_json_object();
+	close_json_array();
+	return EXIT_SUCCESS;
+}
+
 static void report_cache_mode_error(const struct chrmem_device *dev, int fd,
 				    int err, const char *mode)
 {
@@ -75,34 +106,29 @@ static void report_cache_mode_error(const struct chrmem_device *dev, int fd,
 	}
 }
 
+static int apply_cache_mode(struct chrmem_device *dev, int fd,
+			    const char *name)
+{
+	__u32 mode = 0;
+	int err;
+
+	(void)cache_mode_from_name(name, &mode);	/* set_cache_mode() checked it */
+	if (ioctl(fd, CHRMEM_IOC_SET_CACHE_MODE, &mode) == 0)
+		return 0;
+	err = errno;
+	report_cache_mode_error(dev, fd, err, name);
+	return err;
+}
+
 static int set_cache_mode(const struct devctl *ctx, const char *name)
 {
-	struct chrmem_device dev;
-	struct chrmem_info info;
-	int fd, err = 0;
 	__u32 mode;
 
 	if (cache_mode_from_name(name, &mode) < 0)
 		return usage_error(&cmd_set, "unknown cache mode '%s' "
 				   "(cached, uncached or wc)", name);
-	output_open();
-	open_json_array("devices");
-	device_from_path(&dev, ctx->device);
-	fd = device_open(&dev, OP_CACHE_MODE, O_RDWR, &info);
-	if (fd < 0)
-		return EXIT_FAILURE;
-	if (ioctl(fd, CHRMEM_IOC_SET_CACHE_MODE, &mode) < 0) {
-		err = errno;
-		report_cache_mode_error(&dev, fd, err, name);
-	}
-	close(fd);
-	if (err)
-		return EXIT_FAILURE;
-	open_device_object(&dev);
-	print_string(PRINT_JSON, "cache_mode", NULL, name);
-	close_json_object();
-	close_json_array();
-	return EXIT_SUCCESS;
+	return apply_setting(ctx, OP_CACHE_MODE, O_RDWR, apply_cache_mode,
+			     name, "cache_mode", name);
 }
 
 static void report_dma_device_error(const struct chrmem_device *dev, int fd,
@@ -141,35 +167,28 @@ static void report_dma_device_error(const struct chrmem_device *dev, int fd,
 	}
 }
 
+static int apply_dma_device(struct chrmem_device *dev, int fd,
+			    const char *target)
+{
+	bool none = strcmp(target, "none") == 0;
+	int err = -device_sysfs_write(dev, "dma_device", none ? "\n" : target);
+
+	if (err)
+		report_dma_device_error(dev, fd, err, target);
+	return err;
+}
+
 /* "none" unbinds; anything else must be a PCI address (parse.h). */
 static int set_dma_device(const struct devctl *ctx, const char *target)
 {
 	bool none = strcmp(target, "none") == 0;
-	struct chrmem_device dev;
-	struct chrmem_info info;
-	int fd, err;
 
 	if (!none && parse_pci_target(target) < 0)
 		return usage_error(&cmd_set, "'%s' is not a PCI address "
 				   "(DDDD:BB:DD.F, optionally /BITS of DMA "
 				   "mask, 24 to 64) or none", target);
-	output_open();
-	open_json_array("devices");
-	device_from_path(&dev, ctx->device);
-	fd = device_open(&dev, OP_DMA_DEVICE, O_RDONLY, &info);
-	if (fd < 0)
-		return EXIT_FAILURE;
-	err = -device_sysfs_write(&dev, "dma_device", none ? "\n" : target);
-	if (err)
-		report_dma_device_error(&dev, fd, err, target);
-	close(fd);
-	if (err)
-		return EXIT_FAILURE;
-	open_device_object(&dev);
-	print_string(PRINT_JSON, "dma_device", NULL, none ? "" : target);
-	close_json_object();
-	close_json_array();
-	return EXIT_SUCCESS;
+	return apply_setting(ctx, OP_DMA_DEVICE, O_RDONLY, apply_dma_device,
+			     target, "dma_device", none ? "" : target);
 }
 
 static void report_huge_error(const struct chrmem_device *dev, int err)
@@ -194,34 +213,25 @@ static void report_huge_error(const struct chrmem_device *dev, int err)
 	}
 }
 
+static int apply_huge(struct chrmem_device *dev, int fd, const char *value)
+{
+	int err = -device_sysfs_write(dev, "huge",
+				      strcmp(value, "on") ? "0\n" : "1\n");
+
+	(void)fd;
+	if (err)
+		report_huge_error(dev, err);
+	return err;
+}
+
 /* Applies to the mappings made after it; live ones keep their entries. */
 static int set_huge(const struct devctl *ctx, const char *value)
 {
-	bool on = strcmp(value, "on") == 0;
-	struct chrmem_device dev;
-	struct chrmem_info info;
-	int fd, err;
-
-	if (!on && strcmp(value, "off") != 0)
+	if (strcmp(value, "on") != 0 && strcmp(value, "off") != 0)
 		return usage_error(&cmd_set, "huge is on or off, not '%s'",
 				   value);
-	output_open();
-	open_json_array("devices");
-	device_from_path(&dev, ctx->device);
-	fd = device_open(&dev, OP_HUGE, O_RDONLY, &info);
-	if (fd < 0)
-		return EXIT_FAILURE;
-	close(fd);
-	err = -device_sysfs_write(&dev, "huge", on ? "1\n" : "0\n");
-	if (err) {
-		report_huge_error(&dev, err);
-		return EXIT_FAILURE;
-	}
-	open_device_object(&dev);
-	print_string(PRINT_JSON, "huge", NULL, value);
-	close_json_object();
-	close_json_array();
-	return EXIT_SUCCESS;
+	return apply_setting(ctx, OP_HUGE, O_RDONLY, apply_huge, value,
+			     "huge", value);
 }
 
 static int set_run(const struct devctl *ctx, int argc, char *argv[])
