@@ -289,11 +289,13 @@ static void chrmem_fault_in(struct iov_iter *iter, size_t n)
 }
 
 /*
- * The slow way: up to CHRMEM_BOUNCE bytes, within one page of the buffer,
- * through a buffer on the stack, the user side copied with page faults
- * allowed and without view_lock. It cannot be beaten by another thread
- * taking the user's pages away again between a fault-in and the copy.
- * Return: bytes copied; 0 only if user memory cannot be reached.
+ * The slow way, for when taking faults cannot wait: CHRMEM_BOUNCE bytes at
+ * a time through a buffer on the stack, each piece within one page of the
+ * buffer, the user side copied with page faults allowed and without
+ * view_lock. Another thread cannot beat it by taking the user's pages away
+ * again between a fault-in and the copy.
+ * Return: bytes copied; fewer than @count only where user memory cannot
+ * be reached, or when the task is being killed.
  */
 #define CHRMEM_BOUNCE	256
 
@@ -301,24 +303,31 @@ static size_t chrmem_copy_bounced(struct chrmem_buffer *buf, u64 pos,
 				  size_t count, struct iov_iter *iter)
 {
 	u8 bounce[CHRMEM_BOUNCE];
-	size_t n, copied;
+	size_t done = 0, n, len, copied;
 	void *addr;
 
-	count = min_t(size_t, count, PAGE_SIZE - offset_in_page(pos));
-	count = min_t(size_t, count, sizeof(bounce));
-	if (iov_iter_rw(iter) == WRITE) {
-		copied = copy_from_iter(bounce, count, iter);
-		if (!copied)
-			return 0;
-		addr = chrmem_buffer_get_stretch(buf, pos, copied, &n);
-		memcpy(addr, bounce, copied);
-		chrmem_buffer_put_view(buf);
-		return copied;
+	while (done < count && !fatal_signal_pending(current)) {
+		n = min_t(size_t, count - done,
+			  PAGE_SIZE - offset_in_page(pos + done));
+		n = min_t(size_t, n, sizeof(bounce));
+		if (iov_iter_rw(iter) == WRITE) {
+			copied = copy_from_iter(bounce, n, iter);
+			addr = chrmem_buffer_get_stretch(buf, pos + done, n, &len);
+			memcpy(addr, bounce, copied);
+			chrmem_buffer_put_view(buf);
+		} else {
+			addr = chrmem_buffer_get_stretch(buf, pos + done, n, &len);
+			memcpy(bounce, addr, n);
+			chrmem_buffer_put_view(buf);
+			copied = copy_to_iter(bounce, n, iter);
+		}
+		done += copied;
+		if (copied < n)
+			break;
+		if (offset_in_page(pos + done) == 0)
+			cond_resched();
 	}
-	addr = chrmem_buffer_get_stretch(buf, pos, count, &n);
-	memcpy(bounce, addr, count);
-	chrmem_buffer_put_view(buf);
-	return copy_to_iter(bounce, count, iter);
+	return done;
 }
 
 /**
@@ -332,10 +341,10 @@ static size_t chrmem_copy_bounced(struct chrmem_buffer *buf, u64 pos,
  * page faults disabled. A copy stopped by a fault in user memory goes on
  * after a fault-in of the rest of the stretch; if the next copy makes no
  * progress all the same (another thread zapped the pages, or a fork made
- * them copy-on-write, in between; or they cannot be reached), a bounced
- * copy with faults allowed decides, so that only memory the task cannot
- * reach ends a transfer early. So does a fatal signal: a huge transfer
- * stays killable.
+ * them copy-on-write, in between; or they cannot be reached), the rest of
+ * the stretch is bounced with faults allowed, so that only memory the
+ * task cannot reach ends a transfer early. So does a fatal signal: a huge
+ * transfer stays killable.
  *
  * Return: bytes copied.
  */
@@ -358,10 +367,15 @@ size_t chrmem_buffer_copy_iter(struct chrmem_buffer *buf, u64 pos,
 			chrmem_fault_in(iter, n - copied);
 			faulted_in = true;
 		} else {
+			/*
+			 * The pages went away again before the copy: someone
+			 * races us for them. The rest of the stretch the slow
+			 * way, rather than fault it all in again for nothing.
+			 */
 			copied = chrmem_copy_bounced(buf, pos + done, n, iter);
-			if (!copied)
-				break;
 			done += copied;
+			if (copied < n)
+				break;
 			faulted_in = false;
 		}
 		if (fatal_signal_pending(current))
