@@ -602,7 +602,7 @@ static void episode_huge(struct worker *w, unsigned int d)
 	struct file *f = some_file(w, d, true, O_RDWR);
 	uint64_t off, size = devices[d].size, i;
 	size_t len, keep = 0;
-	struct map *m;
+	struct map *m, *tail;
 
 	if (!f)
 		return;
@@ -626,9 +626,20 @@ static void episode_huge(struct worker *w, unsigned int d)
 		expect_value(mprotect(m->addr + off, PAGE, PROT_READ | PROT_WRITE), 0,
 			     "mprotect of a page back to writable");
 	} else {
-		/* munmap() of the whole area later covers the hole too. */
-		expect_value(munmap(m->addr + off + PAGE, PAGE), 0,
-			     "munmap of a page of a whole-device mapping");
+		/*
+		 * The two sides are unmapped apart later: another thread may
+		 * map a page into the hole meanwhile, which an munmap() of
+		 * the whole area would take away from it.
+		 */
+		if (expect_value(munmap(m->addr + off + PAGE, PAGE), 0,
+				 "munmap of a page of a whole-device mapping")) {
+			tail = &w->maps[w->nmaps++];
+			*tail = (struct map){ m->addr + off + 2 * PAGE,
+					      m->len - off - 2 * PAGE,
+					      m->off + off + 2 * PAGE, m->file };
+			m->file->maps++;
+			m->len = off + PAGE;
+		}
 		expect_same(m->addr + off, w->want, PAGE, off, "whole-device mapping before a hole");
 		keep = 2 * PAGE;
 	}
