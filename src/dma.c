@@ -25,6 +25,12 @@
  * API bounces for a reason we cannot see beforehand (memory encryption),
  * when a mapped address is not the chunk's own bus address.
  *
+ * Behind an IOMMU the device must be behind it for the DMA API too. Where
+ * the firmware describes the IOMMU (device tree, ACPI IORT: arm64), the
+ * kernel puts a device behind it when a driver first binds, and 6.1 takes
+ * the DMA API's part away again when the driver goes: so the bind checks,
+ * through the device's domain, that each segment leads to the buffer.
+ *
  * The DMA mask is the device driver's to set. A device without a driver
  * (one that user space drives through sysfs, like QEMU's edu in the
  * tests) has the bus's default, which may be wider than what it can reach:
@@ -296,6 +302,35 @@ static int chrmem_dma_check_direct(struct chrmem_dev *dev,
 	return 0;
 }
 
+/*
+ * Behind a translating IOMMU, each segment's first address must lead the
+ * device to that segment's first page. It does not when the DMA API maps
+ * a device directly while its domain translates: so arm64's 6.1 leaves a
+ * device whose driver was unbound (its IOMMU DMA operations go with the
+ * driver, its domain stays). The device would reach whatever the domain
+ * maps at those addresses, or fault.
+ */
+static int chrmem_dma_check_translated(struct chrmem_dev *dev,
+				       struct chrmem_dma_binding *b)
+{
+	struct iommu_domain *domain = iommu_get_domain_for_dev(&b->pdev->dev);
+	const struct chrmem_segment *seg;
+	phys_addr_t want, got;
+
+	if (!chrmem_dma_translated(&b->pdev->dev))
+		return 0;
+	for (seg = b->segs; seg < b->segs + b->nr_segs; seg++) {
+		want = page_to_phys(dev->buf.pages[seg->offset >> PAGE_SHIFT]);
+		got = iommu_iova_to_phys(domain, seg->addr);
+		if (got != want) {
+			dev_err(&dev->dev, "%s: its IOMMU leads address %#llx to %pa, not to the buffer's %pa: the DMA API does not map through it (bind a driver to the device first)\n",
+				pci_name(b->pdev), seg->addr, &got, &want);
+			return -ENXIO;
+		}
+	}
+	return 0;
+}
+
 /* The mapped entries as dma_addr's lines: DMA-contiguous ones merged. */
 static int chrmem_dma_collect(struct chrmem_dma_binding *b)
 {
@@ -357,8 +392,15 @@ static int chrmem_dma_map(struct chrmem_dev *dev, struct chrmem_dma_binding *b)
 	ret = chrmem_dma_collect(b);
 	if (ret)
 		goto err_unmap;
+	ret = chrmem_dma_check_translated(dev, b);
+	if (ret)
+		goto err_free_segs;
 	return 0;
 
+err_free_segs:
+	kvfree(b->segs);
+	b->segs = NULL;
+	b->nr_segs = 0;
 err_unmap:
 	dma_unmap_sgtable(d, &b->sgt, DMA_BIDIRECTIONAL, 0);
 err_free_table:
@@ -490,8 +532,9 @@ out_unlock_rescan:
  *
  * Return: 0; -EBUSY while the buffer is mapped or exported; -ENODEV for
  * no such PCI device; -ERANGE if the device cannot reach the buffer without bounce
- * buffers; -EBUSY, -EIO for a mask it cannot take or -ENOMEM. On failure
- * the buffer is unbound.
+ * buffers; -ENXIO if its IOMMU would not lead it to the buffer; -EBUSY,
+ * -EIO for a mask it cannot take or -ENOMEM. On failure the buffer is
+ * unbound.
  */
 int chrmem_dev_dma_bind(struct chrmem_dev *dev,
 			const struct chrmem_dma_target *t)
