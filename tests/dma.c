@@ -12,10 +12,17 @@
  *   IOMMU:     --qemu-args '-machine q35 -device intel-iommu -device edu'
  *              --append intel_iommu=on; dma_addr must differ from
  *              phys_addr and be one range, and the data must still arrive
+ *   arm64:     --qemu-args '-machine iommu=smmuv3 -device edu' --append
+ *              pci_stub.ids=1234:11e8 (tests/arm64/check): on a platform
+ *              whose firmware describes the IOMMU (device tree, ACPI IORT)
+ *              a device is put behind it when a driver first binds, so
+ *              edu is given to pci-stub at boot and taken back here before
+ *              each test; the module is loaded without dma_device= (edu
+ *              has a driver then), which the parameter's test skips
  * A chrmem dma-buf goes to a kernel driver through the test-only
  * chrmem_importer module (tests/dmabuf-importer, /chrmem/chrmem_importer.ko
  * in the guest), which maps it for edu.
- * Both lanes load pci-stub (tests/vm/run --kernel-module pci-stub), the
+ * Every lane loads pci-stub (tests/vm/run --kernel-module pci-stub), the
  * driver that edu is given and taken from.
  * CHRMEM_DMA_IOMMU=1 or 0 says which lane this is (default: whether
  * /sys/class/iommu has an entry). Each copy runs in every cache mode; the
@@ -113,6 +120,28 @@ static int edu_enable_master(const char *bdf)
 	return ret;
 }
 
+/* Gives edu to pci-stub (or takes it back when @driver is ""). */
+static int edu_set_driver(const char *bdf, const char *driver)
+{
+	char path[256];
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	ret = write_text(path, *driver ? driver : "\n");
+	if (ret || *driver)
+		return ret ? ret : write_text("/sys/bus/pci/drivers_probe", bdf);
+	return write_text(PCI_STUB "/unbind", bdf);
+}
+
+/* Whether a driver has edu; pci-stub is the only one it ever gets. */
+static bool edu_has_driver(const char *bdf)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	return access(path, F_OK) == 0;
+}
+
 static void edu_open_(struct th_test *_metadata, struct edu *edu)
 {
 	char path[256];
@@ -125,6 +154,9 @@ static void edu_open_(struct th_test *_metadata, struct edu *edu)
 		       EDU_VENDOR, EDU_DEVICE);
 		ASSERT_TRUE(false);
 	}
+	/* Given to pci-stub at boot (arm64: see the top), it comes back. */
+	if (edu_has_driver(edu->bdf))
+		ASSERT_ERR(0, -edu_set_driver(edu->bdf, ""));
 	ASSERT_ERR(0, -edu_enable_master(edu->bdf));
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", edu->bdf);
 	fd = open(path, O_RDWR | O_SYNC);
@@ -302,19 +334,6 @@ static bool edu_rescan(void)
 	char bdf[32];
 
 	return !write_text("/sys/bus/pci/rescan", "1") && find_edu(bdf, sizeof(bdf));
-}
-
-/* Gives edu to pci-stub (or takes it back when @driver is ""). */
-static int edu_set_driver(const char *bdf, const char *driver)
-{
-	char path[256];
-	int ret;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
-	ret = write_text(path, *driver ? driver : "\n");
-	if (ret || *driver)
-		return ret ? ret : write_text("/sys/bus/pci/drivers_probe", bdf);
-	return write_text(PCI_STUB "/unbind", bdf);
 }
 
 FIXTURE_TEARDOWN(dma)
